@@ -1,0 +1,319 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    ORDER = "order", _("Order")
+    REFERENCE = "reference", _("Reference information")
+    FEEDBACK = "feedback", _("Comment or complaint")
+    OTHER = "other", _("Other")
+
+
+class CallOutcome(models.Model):
+    """Wrap-up code, as data, with the flags call-centre systems carry."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    contact_made = models.BooleanField(_("contact made"), default=True)
+    is_sale = models.BooleanField(_("sale"), default=False)
+    needs_callback = models.BooleanField(_("needs call-back"), default=False)
+    is_complete = models.BooleanField(_("complete"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("call outcome")
+        verbose_name_plural = _("call outcomes")
+        ordering = ["position", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Call(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Inbound")
+        OUTBOUND = "out", _("Outbound")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, default=Direction.INBOUND
+    )
+    phone = models.CharField(_("phone"), max_length=32, db_index=True)
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        related_name="calls",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    step = models.CharField(_("step"), max_length=30, blank=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
+    outcome = models.ForeignKey(
+        CallOutcome,
+        verbose_name=_("outcome"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    task = models.ForeignKey(
+        "calls.CallTask",
+        verbose_name=_("task"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-started_at"]
+        permissions = [
+            ("use_console", _("Can take calls in the operator console")),
+            ("review_calls", _("Can review the call log")),
+        ]
+        indexes = [
+            models.Index(fields=["-started_at", "-id"], name="call_started_keyset"),
+            models.Index(fields=["operator", "status"]),
+            models.Index(fields=["client", "-started_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.phone} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        return (self.ended_at - self.started_at) if self.ended_at else None
+
+
+class CallEvent(models.Model):
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Call started")
+        IDENTIFIED = "identified", _("Caller identified")
+        CLIENT_CREATED = "client_created", _("New client registered")
+        PURPOSE = "purpose", _("Purpose chosen")
+        ROUTED = "routed", _("Routing decided")
+        TRANSFERRED = "transferred", _("Transferred")
+        DEBT_CHECKED = "debt_checked", _("Debt checked")
+        REFERENCE = "reference", _("Reference given")
+        PRICE_LIST_SENT = "price_list_sent", _("Price list sent")
+        FEEDBACK = "feedback", _("Feedback recorded")
+        ORDER_STARTED = "order_started", _("Order started")
+        ORDER_ACCEPTED = "order_accepted", _("Order accepted")
+        OFFER_ANSWERED = "offer_answered", _("Offer answered")
+        WRAPPED_UP = "wrapped_up", _("Wrapped up")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["call", "at"]), models.Index(fields=["kind", "at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} @ {self.at:%H:%M:%S}"
+
+
+class Transfer(models.Model):
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incoming_transfers",
+    )
+    to_department = models.ForeignKey(
+        "orderdesk.Department",
+        verbose_name=_("to department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
+    rule = models.CharField(_("rule"), max_length=40)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["to_user", "handled_at"])]
+
+    def __str__(self):
+        return f"{self.call} → {self.to_user or self.to_department}"
+
+
+class Feedback(models.Model):
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        WISH = "wish", _("Wish")
+        COMPLAINT = "complaint", _("Complaint")
+
+    call = models.ForeignKey(
+        Call,
+        verbose_name=_("call"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback",
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        verbose_name=_("order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("text"))
+    departments = models.ManyToManyField(
+        "orderdesk.Department", verbose_name=_("departments"), related_name="feedback"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["handled_at", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:40]}"
+
+
+class CallTask(models.Model):
+    class Kind(models.TextChoices):
+        ASSIGN_MANAGER = "assign_manager", _("Assign a manager")
+        CALL_BACK = "call_back", _("Call back")
+        ASLEEP = "asleep", _("Wake an asleep client")
+        INSTRUCTED = "instructed", _("Instructed call")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_tasks",
+    )
+    instructions = models.TextField(_("instructions"), blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    result = models.TextField(_("result"), blank=True)
+    call = models.ForeignKey(
+        Call,
+        verbose_name=_("originating call"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_tasks",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call task")
+        verbose_name_plural = _("call tasks")
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["assigned_to", "status", "due_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.client or '—'}"

@@ -1,0 +1,42 @@
+"""Reads about clients."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from clients.models import Client, ClientPhone
+from clients.phones import normalize_phone
+
+
+def find_client_by_phone(raw: str) -> Client | None:
+    """The client with this phone number, written any common way; ``None`` if unknown or malformed."""
+    number = normalize_phone(raw)
+    if number is None:
+        return None
+    phone = (
+        ClientPhone.objects.select_related(
+            "client__client_type__default_price_column",
+            "client__client_type__department",
+            "client__manager__staff_profile",
+        )
+        .filter(number=number)
+        .first()
+    )
+    return phone.client if phone else None
+
+
+class ClientStatus:
+    NEW = "new"
+    ACTIVE = "active"
+    ASLEEP = "asleep"
+
+
+def client_status(client: Client, *, on: date | None = None) -> str:
+    """new (no manager or never ordered), asleep (no order within the type's threshold), active."""
+    on = on or timezone.localdate()
+    if client.manager_id is None or client.last_order_at is None:
+        return ClientStatus.NEW
+    last = timezone.localtime(client.last_order_at).date()
+    if on - last > timedelta(days=client.client_type.asleep_after_days):
+        return ClientStatus.ASLEEP
+    return ClientStatus.ACTIVE

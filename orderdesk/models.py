@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        WHOLESALE = "wholesale", _("Wholesale sales")
+        RETAIL = "retail", _("Retail sales")
+        REGIONAL = "regional", _("Regional sales")
+        SUPPORT = "support", _("Sales support")
+        FINANCE = "finance", _("Financial service")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+    )
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffProfile(models.Model):
+    class Presence(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        BUSY = "busy", _("Busy")
+        ABSENT = "absent", _("Absent")
+
+    class AbsenceReason(models.TextChoices):
+        VACATION = "vacation", _("Vacation")
+        BUSINESS_TRIP = "business_trip", _("Business trip")
+        ILLNESS = "illness", _("Illness")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    is_key_account_manager = models.BooleanField(_("key-account manager"), default=False)
+    presence = models.CharField(
+        _("presence"), max_length=20, choices=Presence.choices, default=Presence.AVAILABLE
+    )
+    absence_reason = models.CharField(
+        _("absence reason"), max_length=20, choices=AbsenceReason.choices, blank=True
+    )
+    absent_until = models.DateField(
+        _("absent until"),
+        null=True,
+        blank=True,
+        help_text=_("Last day of absence; from the next day the person counts as available."),
+    )
+    extension = models.CharField(
+        _("phone extension"), max_length=20, null=True, blank=True, unique=True
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        indexes = [models.Index(fields=["is_key_account_manager", "presence"])]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()

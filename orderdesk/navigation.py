@@ -1,0 +1,42 @@
+"""What each role sees in the header and where it lands after login."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: staff only (admin site)
+    key: str
+
+
+NAV_ITEMS = [
+    NavItem(_("Console"), "calls:console", "calls.use_console", "console"),
+    NavItem(_("Inbox"), "calls:inbox", "calls.view_transfer", "inbox"),
+    NavItem(_("Call log"), "calls:call_log", "calls.review_calls", "call_log"),
+    NavItem(_("Order log"), "orders:order_log", "orders.review_orders", "order_log"),
+    NavItem(_("Receivables"), "clients:receivables", "clients.view_all_receivables", "receivables"),
+    NavItem(_("Administration"), "admin:index", None, "admin"),
+]
+
+
+def nav_items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [
+        item
+        for item in NAV_ITEMS
+        if (user.is_staff if item.permission is None else user.has_perm(item.permission))
+    ]
+
+
+def landing_url(user) -> str | None:
+    """Operator → console, manager/head → call log, finance → receivables, admin → admin."""
+    for item in nav_items_for(user):
+        if item.key != "inbox":
+            return reverse(item.url_name)
+    return None

@@ -1,0 +1,101 @@
+"""Roles are Django groups; this module is the one place that says what each may do."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "Operator", _("Operator")
+    MANAGER = "Manager", _("Manager")
+    HEAD = "Head", _("Head of department")
+    FINANCE = "Finance", _("Finance")
+    ADMIN = "Admin", _("Admin")
+
+
+_REVIEW = [
+    "calls.review_calls",
+    "orders.review_orders",
+    "calls.view_call",
+    "calls.view_transfer",
+    "calls.change_transfer",
+    "calls.view_feedback",
+    "calls.change_feedback",
+    "calls.view_calltask",
+    "clients.view_client",
+    "clients.view_receivable",
+    "orders.view_order",
+    "orders.view_product",
+]
+
+# Every admin-edited model gets full rights for the Admin role.
+_ADMIN_MODELS = {
+    "orderdesk": ["department", "staffprofile"],
+    "clients": ["clienttype", "client", "clientphone", "contact", "deliveryaddress", "receivable"],
+    "orders": [
+        "productcategory",
+        "product",
+        "pricecolumn",
+        "productprice",
+        "discountrule",
+        "promotion",
+        "order",
+        "orderline",
+        "upselloffer",
+    ],
+    "calls": ["calloutcome", "call", "callevent", "transfer", "feedback", "calltask"],
+}
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OPERATOR: [
+        "calls.use_console",
+        "orders.take_order",
+        "clients.view_client",
+        "clients.add_client",
+        "orders.view_product",
+    ],
+    Role.MANAGER: _REVIEW,
+    Role.HEAD: [
+        *_REVIEW,
+        "clients.change_client",
+        "calls.add_calltask",
+        "calls.change_calltask",
+    ],
+    Role.FINANCE: [
+        "clients.view_client",
+        "clients.view_receivable",
+        "clients.view_all_receivables",
+        "calls.view_transfer",
+        "calls.change_transfer",
+        "orders.view_order",
+        "orders.review_orders",
+    ],
+    Role.ADMIN: [
+        f"{app}.{action}_{model}"
+        for app, models_ in _ADMIN_MODELS.items()
+        for model in models_
+        for action in ("add", "change", "delete", "view")
+    ]
+    + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"],
+}
+
+
+def sync_role_groups(apps, *, verbosity: int = 0) -> None:
+    """Create (or refresh) the role groups with their permissions. Safe to run repeatedly."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=verbosity, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=str(role))
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

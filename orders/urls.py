@@ -1,0 +1,8 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+urlpatterns = [
+    path("logs/orders/", views.order_log, name="order_log"),
+]
