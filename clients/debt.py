@@ -54,16 +54,16 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
     money = DecimalField(max_digits=16, decimal_places=2)
     outstanding_expr = F("amount") - F("paid_amount")
     debt = client.receivables.aggregate(
-        outstanding=Coalesce(Sum(outstanding_expr, output_field=money), Value(ZERO), output_field=money),
+        outstanding=Coalesce(
+            Sum(outstanding_expr, output_field=money), Value(ZERO), output_field=money
+        ),
         overdue=Coalesce(
             Sum(outstanding_expr, filter=Q(due_date__lt=on), output_field=money),
             Value(ZERO),
             output_field=money,
         ),
     )
-    open_orders = Order.objects.filter(
-        client=client, status__in=Order.EXPOSURE_STATUSES
-    ).aggregate(
+    open_orders = Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES).aggregate(
         total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
     )["total"]
 

@@ -9,7 +9,7 @@ from clients.phones import normalize_phone
 
 
 def find_client_by_phone(raw: str) -> Client | None:
-    """The client with this phone number, written any common way; ``None`` if unknown or malformed."""
+    """The client with this number, written any common way; ``None`` if unknown or malformed."""
     number = normalize_phone(raw)
     if number is None:
         return None

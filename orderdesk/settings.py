@@ -145,9 +145,7 @@ STORAGES = {
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orderdesk@localhost")
 
 # Security: strict in production, relaxed for the local demo.

@@ -115,14 +115,14 @@ class DiscountRule(models.Model):
         "clients.ClientType", verbose_name=_("client types"), blank=True
     )
     clients = models.ManyToManyField("clients.Client", verbose_name=_("clients"), blank=True)
-    categories = models.ManyToManyField(
-        ProductCategory, verbose_name=_("categories"), blank=True
-    )
+    categories = models.ManyToManyField(ProductCategory, verbose_name=_("categories"), blank=True)
     products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True)
     min_order_amount = models.DecimalField(
         _("minimum order amount, ₽"), **MONEY, null=True, blank=True
     )
-    min_quantity = models.DecimalField(_("minimum line quantity"), **QUANTITY, null=True, blank=True)
+    min_quantity = models.DecimalField(
+        _("minimum line quantity"), **QUANTITY, null=True, blank=True
+    )
     price_column = models.ForeignKey(
         PriceColumn,
         verbose_name=_("switch to price column"),

@@ -276,7 +276,9 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity = Decimal("1")
     unit_price = Decimal("100.00")
     price_column = factory.SubFactory(PriceColumnFactory, code="base")
-    line_total = factory.LazyAttribute(lambda o: (o.quantity * o.unit_price).quantize(Decimal("0.01")))
+    line_total = factory.LazyAttribute(
+        lambda o: (o.quantity * o.unit_price).quantize(Decimal("0.01"))
+    )
 
 
 class TransferFactory(factory.django.DjangoModelFactory):
