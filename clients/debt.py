@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from clients.models import Client
+from orderdesk.money import rub
 
 ZERO = Decimal("0.00")
 
@@ -32,10 +32,6 @@ class DebtCheck:
         if self.credit_limit is None:
             return None
         return max(self.credit_limit - self.exposure, ZERO)
-
-
-def rub(amount: Decimal) -> str:
-    return _("%(amount)s ₽") % {"amount": number_format(amount, 2, force_grouping=True)}
 
 
 def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO) -> DebtCheck:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from clients.models import Client, ClientPhone
+from clients.models import Client, ClientPhone, Receivable
 from clients.phones import normalize_phone
 
 
@@ -40,3 +40,30 @@ def client_status(client: Client, *, on: date | None = None) -> str:
     if on - last > timedelta(days=client.client_type.asleep_after_days):
         return ClientStatus.ASLEEP
     return ClientStatus.ACTIVE
+
+
+RECEIVABLES_PAGE = 200
+
+
+def open_receivables(*, overdue_only: bool = False, q: str = "", on: date | None = None):
+    """Unpaid documents, most overdue first (finance's worklist), at most 200 rows."""
+    from django.db.models import F
+
+    on = on or timezone.localdate()
+    rows = Receivable.objects.filter(paid_amount__lt=F("amount")).select_related(
+        "client__manager", "client__client_type"
+    )
+    if overdue_only:
+        rows = rows.filter(due_date__lt=on)
+    q = q.strip()
+    if q:
+        number = normalize_phone(q)
+        rows = (
+            rows.filter(client__phones__number=number)
+            if number
+            else rows.filter(client__name__icontains=q)
+        )
+    rows = list(rows.order_by("due_date", "id")[:RECEIVABLES_PAGE])
+    for row in rows:
+        row.is_overdue = row.due_date < on
+    return rows

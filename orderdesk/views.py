@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orderdesk.forms import PresenceForm
+from orderdesk.models import StaffProfile
 from orderdesk.navigation import landing_url
 from orderdesk.presence import set_presence
 
@@ -19,7 +21,9 @@ def home(request):
 
 @require_POST
 def presence(request):
+    """Staff set their own presence from the header (F-ORG-2)."""
     form = PresenceForm(request.POST)
+    error = None
     if form.is_valid():
         try:
             set_presence(
@@ -28,14 +32,19 @@ def presence(request):
                 absent_until=form.cleaned_data["absent_until"],
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, _("Presence updated."))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
     else:
-        messages.error(request, _("Choose a valid presence."))
+        error = _("Choose a valid presence and date.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "home"
+        next_url = reverse("home")
     if request.htmx:
-        return render(request, "orderdesk/presence.html#presence-form", {"next": next_url})
+        profile = StaffProfile.objects.filter(user=request.user).first()
+        context = {"next": next_url, "presence_error": error, "presence_profile": profile}
+        return render(request, "orderdesk/presence.html#presence-form", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Presence updated."))
     return redirect(next_url)

@@ -1,7 +1,19 @@
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render  # noqa: F401
+
+from orderdesk.logs import render_log
+from orders import logs
 
 
 @permission_required("orders.review_orders", raise_exception=True)
 def order_log(request):
-    return render(request, "orders/order_log.html")
+    return render_log(
+        request,
+        filterset_class=logs.OrderLogFilter,
+        queryset=logs.order_log_queryset(request.user),
+        field="accepted_at",
+        template="orders/order_log.html",
+        csv_name="orders.csv",
+        csv_header=logs.CSV_HEADER,
+        csv_row=logs.csv_row,
+        nav_active="order_log",
+    )

@@ -1,0 +1,75 @@
+"""Shared filters for the review logs (F-REV-1)."""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import ClientType
+from clients.phones import normalize_phone
+from orderdesk.roles import Role
+
+
+def _staff(role: str):
+    return (
+        get_user_model()
+        .objects.filter(groups__name=role, is_active=True)
+        .order_by("last_name", "first_name")
+    )
+
+
+class StaffChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class StaffFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
+
+
+class ReviewLogFilter(django_filters.FilterSet):
+    """Date range (local days, inclusive), operator, client, type, manager."""
+
+    date_field = "created_at"
+
+    date_from = django_filters.DateFilter(
+        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    operator = StaffFilter(label=_("Operator"), queryset=lambda request: _staff(Role.OPERATOR))
+    client = django_filters.CharFilter(
+        label=_("Client (name or phone)"), method="filter_client"
+    )
+    client_type = django_filters.ModelChoiceFilter(
+        label=_("Client type"), field_name="client__client_type", queryset=ClientType.objects.all()
+    )
+    manager = StaffFilter(
+        label=_("Manager"),
+        field_name="client__manager",
+        queryset=lambda request: _staff(Role.MANAGER),
+    )
+
+    def _day_start(self, day):
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": self._day_start(value)})
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(
+            **{f"{self.date_field}__lt": self._day_start(value + timedelta(days=1))}
+        )
+
+    def filter_client(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        number = normalize_phone(value)
+        if number:
+            return queryset.filter(client__phones__number=number)
+        return queryset.filter(client__name__icontains=value)

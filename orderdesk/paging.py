@@ -1,0 +1,47 @@
+"""Keyset pagination: newest first by (timestamp, id), no OFFSET and no COUNT(*)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_cursor: str | None
+
+
+def encode_cursor(at: datetime, pk: int) -> str:
+    return f"{at.isoformat()}_{pk}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """A tampered or malformed cursor is simply ignored (first page)."""
+    if not cursor or "_" not in cursor:
+        return None
+    at_raw, _sep, pk_raw = cursor.rpartition("_")
+    at = parse_datetime(at_raw.replace(" ", "+"))
+    if at is None or not pk_raw.isdigit():
+        return None
+    return at, int(pk_raw)
+
+
+def keyset_page(
+    queryset: QuerySet, *, field: str, cursor: str | None, size: int = PAGE_SIZE
+) -> KeysetPage:
+    """Rows of ``queryset`` newest first by ``field`` then id, after ``cursor``."""
+    position = decode_cursor(cursor)
+    if position is not None:
+        at, pk = position
+        queryset = queryset.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+    rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor(getattr(last, field), last.pk)
+    return KeysetPage(rows=rows, next_cursor=next_cursor)
