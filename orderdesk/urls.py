@@ -11,7 +11,8 @@ urlpatterns = [
     path("presence/", views.presence, name="presence"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("calls.urls")),
+    # orders first: its calls/<id>/order/… pages sit under the call's URL.
     path("", include("orders.urls")),
+    path("", include("calls.urls")),
     path("", include("clients.urls")),
 ]

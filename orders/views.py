@@ -1,7 +1,13 @@
 from django.contrib.auth.decorators import permission_required
+from django.shortcuts import render
 
 from orderdesk.logs import render_log
 from orders import logs
+
+
+@permission_required("orders.take_order", raise_exception=True)
+def entry(request, call_id: int):
+    return render(request, "orders/entry.html", {"nav_active": "console"})
 
 
 @permission_required("orders.review_orders", raise_exception=True)

@@ -7,6 +7,12 @@
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
   document.addEventListener("keydown", function (event) {
+    // Ctrl+Enter in a text area sends its form.
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
     if (event.ctrlKey || event.metaKey) return;
     if (isTyping(event.target) && !event.altKey && !/^F\d+$/.test(event.key)) return;
     var key = event.key;

@@ -1,0 +1,294 @@
+"""The console and the call script steps: full pages, htmx panels, ownership, query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.models import Call, CallEvent, CallTask, Feedback, Transfer
+from calls.services import start_call
+from clients.models import Client
+from orderdesk.models import Department
+from orderdesk.roles import Role
+from tests.factories import (
+    ClientFactory,
+    ClientTypeFactory,
+    ContactFactory,
+    DepartmentFactory,
+    ProductFactory,
+    ProductPriceFactory,
+    make_staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def org():
+    wholesale_head = make_staff(role=Role.HEAD, first_name="Олег", last_name="Начальников")
+    wholesale = DepartmentFactory(name="Опт", kind=Department.Kind.WHOLESALE, head=wholesale_head)
+    finance = DepartmentFactory(
+        name="Финансы", kind=Department.Kind.FINANCE, head=make_staff(role=Role.FINANCE)
+    )
+    return {"wholesale": wholesale, "finance": finance, "head": wholesale_head}
+
+
+@pytest.fixture
+def operator():
+    return make_staff(role=Role.OPERATOR, first_name="Анна", last_name="Операторова")
+
+
+@pytest.fixture
+def retail_client(org):
+    ctype = ClientTypeFactory(code="retail", department=org["wholesale"])
+    manager = make_staff(role=Role.MANAGER, last_name="Менеджеров")
+    client = ClientFactory(
+        name="ООО «Ромашка»", client_type=ctype, manager=manager, phone="+74951000005"
+    )
+    ContactFactory(client=client, email="buyer@romashka.example")
+    return client
+
+
+def step(call, name):
+    return reverse("calls:step", args=[call.pk, name])
+
+
+def test_console_full_page_has_the_phone_field_focused(client, operator):
+    client.force_login(operator)
+    html = client.get(reverse("calls:console")).content.decode()
+    assert 'name="phone"' in html and "autofocus" in html
+    assert reverse("calls:incoming") in html  # polls for screen pops
+
+
+def test_start_call_with_a_malformed_phone_shows_the_error_and_creates_nothing(client, operator):
+    client.force_login(operator)
+    response = client.post(reverse("calls:start"), {"phone": "12-ab"}, **HX)
+    assert response.status_code == 200
+    assert "not a valid phone number" in response.content.decode()
+    assert b"<html" not in response.content
+    assert Call.objects.count() == 0
+
+
+def test_start_call_identifies_the_client_and_opens_its_step(client, operator, retail_client):
+    client.force_login(operator)
+    response = client.post(reverse("calls:start"), {"phone": "8 (495) 100-00-05"}, **HX)
+    call = Call.objects.get()
+    assert call.client == retail_client and call.status == Call.Status.OPEN
+    assert response["HX-Redirect"] == step(call, call.step)
+
+
+@pytest.mark.parametrize("name", ["identify", "purpose", "wrap_up"])
+def test_each_step_renders_as_full_page_and_as_htmx_panel(client, operator, retail_client, name):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    full = client.get(step(call, name))
+    assert full.status_code == 200 and b"<html" in full.content
+    assert "ООО «Ромашка»" in full.content.decode()
+    panel = client.get(step(call, name), **HX)
+    assert panel.status_code == 200 and b"<html" not in panel.content
+    assert b'id="call-main"' in panel.content
+
+
+def test_a_step_that_is_not_ready_sends_the_operator_back(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    response = client.get(step(call, "route"))
+    assert response.status_code == 302 and response["Location"] == step(call, "purpose")
+    panel = client.get(step(call, "route"), **HX)
+    assert panel["HX-Push-Url"] == step(call, "purpose")
+
+
+def test_another_operators_call_is_a_404_and_changes_nothing(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    intruder = make_staff(role=Role.OPERATOR)
+    client.force_login(intruder)
+    assert client.get(step(call, "purpose")).status_code == 404
+    response = client.post(step(call, "purpose"), {"purpose": "other"})
+    assert response.status_code == 404
+    call.refresh_from_db()
+    assert call.purpose == ""
+
+
+def test_managers_cannot_use_the_console(client, retail_client):
+    client.force_login(make_staff(role=Role.MANAGER))
+    assert client.get(reverse("calls:console")).status_code == 403
+    assert client.post(reverse("calls:start"), {"phone": "+74951000005"}).status_code == 403
+
+
+def test_purpose_reference_goes_to_the_reference_step(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    response = client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    assert response["HX-Push-Url"] == step(call, "reference")
+    assert b'data-step="reference"' in response.content
+
+
+def test_tampered_purpose_is_refused(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    response = client.post(step(call, "purpose"), {"purpose": "steal"}, **HX)
+    assert "Choose one of the purposes" in response.content.decode()
+    call.refresh_from_db()
+    assert call.purpose == ""
+
+
+def test_key_client_is_transferred_to_its_manager(client, operator, org):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    manager = make_staff(role=Role.MANAGER, kam=True, last_name="Ключевая")
+    key = ClientFactory(client_type=key_type, manager=manager, phone="+74951000001")
+    call = start_call(phone="+74951000001", operator=operator)
+    client.force_login(operator)
+    routed = client.post(step(call, "purpose"), {"purpose": "order"}, **HX)
+    assert b'data-rule="key_manager"' in routed.content and "Ключевая" in routed.content.decode()
+    client.post(step(call, "route"), **HX)
+    transfer = Transfer.objects.get()
+    assert (transfer.to_user, transfer.rule) == (manager, "key_manager")
+    assert transfer.call.client == key
+
+
+def test_new_client_registration_then_head_assigns_a_manager(client, operator, org):
+    ClientTypeFactory(code="market", department=org["wholesale"])
+    call = start_call(phone="+74951000099", operator=operator)
+    client.force_login(operator)
+    assert client.get(step(call, "identify")).status_code == 200
+    client.post(
+        step(call, "new_client"),
+        {
+            "name": "ИП Новиков",
+            "client_type": Client._meta.get_field("client_type")
+            .related_model.objects.get(code="market")
+            .pk,
+            "region": "Москва",
+            "contact_name": "Пётр",
+        },
+        **HX,
+    )
+    new = Client.objects.get(name="ИП Новиков")
+    assert new.manager is None
+    routed = client.post(step(call, "purpose"), {"purpose": "order"}, **HX)
+    assert b'data-rule="new_client_head"' in routed.content
+    client.post(step(call, "route"), **HX)
+    task = CallTask.objects.get(kind=CallTask.Kind.ASSIGN_MANAGER)
+    # the head sees it in the inbox and assigns in two clicks
+    manager = make_staff(role=Role.MANAGER, last_name="Назначенный")
+    client.force_login(org["head"])
+    inbox = client.get(reverse("calls:inbox")).content.decode()
+    assert "ИП Новиков" in inbox
+    client.post(reverse("calls:assign_manager", args=[task.pk]), {"manager": manager.pk}, **HX)
+    new.refresh_from_db()
+    assert new.manager == manager
+
+
+def test_feedback_is_recorded_and_routed(client, operator, retail_client, org):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "feedback"}, **HX)
+    response = client.post(
+        step(call, "feedback"),
+        {"kind": "complaint", "text": "Привезли не тот сыр", "departments": [org["wholesale"].pk]},
+        **HX,
+    )
+    assert response["HX-Push-Url"] == step(call, "wrap_up")
+    item = Feedback.objects.get()
+    assert list(item.departments.all()) == [org["wholesale"]]
+
+
+def test_empty_feedback_is_refused(client, operator, retail_client, org):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "feedback"}, **HX)
+    client.post(
+        step(call, "feedback"),
+        {"kind": "complaint", "text": "", "departments": [org["wholesale"].pk]},
+        **HX,
+    )
+    assert Feedback.objects.count() == 0
+
+
+def test_reference_search_shows_prices_in_the_clients_column(client, operator, retail_client):
+    product = ProductFactory(name="Сыр Российский", sku="CHS-0001")
+    ProductPriceFactory(
+        product=product, column=retail_client.client_type.default_price_column, price="512.30"
+    )
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    response = client.get(reverse("calls:reference_search", args=[call.pk]), {"q": "сыр"}, **HX)
+    html = response.content.decode()
+    assert "Сыр Российский" in html and ("512,30" in html or "512.30" in html)
+
+
+def test_price_list_is_emailed(
+    client, operator, retail_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    ProductPriceFactory(column=retail_client.client_type.default_price_column)
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("calls:price_list", args=[call.pk]),
+            {"email": "buyer@romashka.example", "fmt": "csv"},
+            **HX,
+        )
+    assert "buyer@romashka.example" in response.content.decode()
+    assert len(mailoutbox) == 1 and mailoutbox[0].attachments
+    assert CallEvent.objects.filter(call=call, kind=CallEvent.Kind.PRICE_LIST_SENT).exists()
+
+
+def test_wrap_up_with_a_call_back_books_a_task(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    when = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        step(call, "wrap_up"),
+        {"outcome": "call_back", "notes": "Перезвонить завтра", "callback_at": when},
+        **HX,
+    )
+    assert response["HX-Redirect"] == reverse("calls:console")
+    call.refresh_from_db()
+    assert call.status == Call.Status.CLOSED and call.outcome.code == "call_back"
+    assert CallTask.objects.get(kind=CallTask.Kind.CALL_BACK).assigned_to == operator
+
+
+def test_wrap_up_twice_changes_nothing(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "wrap_up"), {"outcome": "information_given"})
+    ended = Call.objects.get().ended_at
+    client.post(step(call, "wrap_up"), {"outcome": "no_answer"})
+    call.refresh_from_db()
+    assert call.outcome.code == "information_given" and call.ended_at == ended
+
+
+def test_call_survives_a_reload(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"})
+    console = client.get(reverse("calls:console")).content.decode()
+    assert step(call, "reference") in console  # "continue it"
+    assert client.get(step(call, "reference")).status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_step_query_count_does_not_grow_with_data(
+    client, operator, retail_client, django_assert_max_num_queries, n
+):
+    for i in range(n):
+        ClientFactory(phone=f"+7916555{i:04d}")
+        start_call(phone=f"+7916555{i:04d}", operator=make_staff(role=Role.OPERATOR))
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    with django_assert_max_num_queries(25):
+        client.get(step(call, "purpose"), **HX)
+
+
+def test_incoming_poll_redirects_to_a_popped_call(client, operator, retail_client):
+    client.force_login(operator)
+    assert client.get(reverse("calls:incoming"), **HX).status_code == 204
+    call = start_call(phone="+74951000005", operator=operator)
+    response = client.get(reverse("calls:incoming"), **HX)
+    assert response["HX-Redirect"] == step(call, call.step)
