@@ -35,7 +35,9 @@ class PurposeForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Feedback.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Feedback.Kind.choices, widget=forms.RadioSelect
+    )
     text = forms.CharField(
         label=_("What the caller said"), widget=forms.Textarea(attrs={"rows": 4})
     )

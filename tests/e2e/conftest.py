@@ -86,6 +86,7 @@ def screenshot(page, name: str) -> Path:
 
 def log_in(page, username: str, password: str = "pass-12345") -> None:
     page.goto("/login/")
-    page.get_by_label("Имя пользователя").fill(username)
-    page.get_by_label("Пароль").fill(password)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
     page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login/" not in url)
