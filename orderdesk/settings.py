@@ -167,6 +167,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# Imports and exports in the admin follow the model permissions.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 # OrderDesk business settings.
 ORDERDESK = {
     # Weekdays (Mon=0) on which deliveries run.

@@ -1,0 +1,120 @@
+"""Admin for the organisation: departments, staff profiles, users with their profile."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from orderdesk.models import Department, StaffProfile
+
+admin.site.site_header = _("OrderDesk")
+admin.site.site_title = _("OrderDesk")
+admin.site.index_title = _("Administration")
+
+User = get_user_model()
+
+
+class StaffProfileAdminForm(forms.ModelForm):
+    """Same rule as ``orderdesk.presence.set_presence``: an absence needs its last day."""
+
+    class Meta:
+        model = StaffProfile
+        fields = [
+            "user",
+            "department",
+            "is_key_account_manager",
+            "presence",
+            "absence_reason",
+            "absent_until",
+            "extension",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        presence = cleaned.get("presence")
+        if presence == StaffProfile.Presence.ABSENT and not cleaned.get("absent_until"):
+            self.add_error("absent_until", _("Say until which day the person is away."))
+        if presence and presence != StaffProfile.Presence.ABSENT:
+            # Also when edited from the changelist, where the reason is not a field.
+            cleaned["absent_until"] = None
+            cleaned["absence_reason"] = ""
+            self.instance.absence_reason = ""
+        return cleaned
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "head"]
+    list_filter = ["kind"]
+    list_select_related = ["head"]
+    search_fields = ["name"]
+    autocomplete_fields = ["head"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    form = StaffProfileAdminForm
+    list_display = [
+        "__str__",
+        "department",
+        "is_key_account_manager",
+        "presence",
+        "absent_until",
+        "extension",
+    ]
+    list_editable = ["presence", "absent_until"]
+    list_filter = ["department", "is_key_account_manager", "presence"]
+    list_select_related = ["user", "department"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "extension",
+    ]
+    autocomplete_fields = ["user"]
+    ordering = ["user__last_name", "user__first_name"]
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", StaffProfileAdminForm)
+        return super().get_changelist_form(request, **kwargs)
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    form = StaffProfileAdminForm
+    can_delete = False
+    extra = 0
+    max_num = 1
+    verbose_name_plural = _("staff profile")
+
+
+# django.contrib.auth registered its UserAdmin when imported above; replace it
+# with one that also edits the staff profile.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [StaffProfileInline]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "department",
+        "presence",
+        "is_active",
+        "is_staff",
+    ]
+    list_select_related = ["staff_profile__department"]
+    list_filter = ["is_active", "is_staff", "groups", "staff_profile__department"]
+
+    @admin.display(description=_("department"), ordering="staff_profile__department__name")
+    def department(self, user):
+        profile = getattr(user, "staff_profile", None)
+        return profile.department if profile else None
+
+    @admin.display(description=_("presence"), ordering="staff_profile__presence")
+    def presence(self, user):
+        profile = getattr(user, "staff_profile", None)
+        return profile.get_presence_display() if profile else None

@@ -1,0 +1,279 @@
+"""Admin for the catalogue, prices, discount rules, promotions and (read-mostly) orders."""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from orders.forms import DiscountRuleAdminForm, OrderAdminForm
+from orders.models import (
+    DiscountRule,
+    Order,
+    OrderLine,
+    PriceColumn,
+    Product,
+    ProductCategory,
+    ProductPrice,
+    Promotion,
+    UpsellOffer,
+)
+from orders.resources import ProductPriceResource, ProductResource
+
+
+class ReadOnlyAdminMixin:
+    """A record of what happened: shown, never added, edited or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class ProductPriceInline(admin.TabularInline):
+    model = ProductPrice
+    extra = 0
+    fields = ["column", "price"]
+    ordering = ["column__position", "column__code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("column")
+
+
+class NewProductFilter(admin.SimpleListFilter):
+    title = _("novelty")
+    parameter_name = "new"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("New now")), ("no", _("Not new"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.filter(new_until__gte=today)
+        if self.value() == "no":
+            return queryset.exclude(new_until__gte=today)
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportModelAdmin):
+    resource_classes = [ProductResource]
+    list_display = ["sku", "name", "category", "unit", "is_active", "new_until", "stock"]
+    list_filter = ["is_active", NewProductFilter, "category", "unit", "is_weighed"]
+    list_select_related = ["category"]
+    search_fields = ["sku", "name"]
+    ordering = ["name"]
+    inlines = [ProductPriceInline]
+    fieldsets = [
+        (None, {"fields": ["sku", "name", "category", "unit", "is_weighed", "is_active"]}),
+        (_("Offering"), {"fields": ["new_until", "stock"]}),
+        (
+            _("Reference for operators"),
+            {"fields": ["description", "certificate_info", "shelf_life"]},
+        ),
+    ]
+
+
+@admin.register(PriceColumn)
+class PriceColumnAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(ProductPrice)
+class ProductPriceAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """The product × column grid: filter by a column and edit prices in the list."""
+
+    resource_classes = [ProductPriceResource]
+    list_display = ["product", "column", "price"]
+    list_display_links = ["product"]
+    list_editable = ["price"]
+    list_filter = ["column"]
+    list_select_related = ["product", "column"]
+    search_fields = ["product__sku", "product__name"]
+    autocomplete_fields = ["product"]
+    ordering = ["product__name", "column__position"]
+    show_full_result_count = False
+
+
+@admin.register(DiscountRule)
+class DiscountRuleAdmin(SimpleHistoryAdmin):
+    form = DiscountRuleAdminForm
+    list_display = [
+        "name",
+        "priority",
+        "is_active",
+        "valid_from",
+        "valid_to",
+        "effect",
+        "min_order_amount",
+        "min_quantity",
+    ]
+    list_filter = ["is_active", "price_column", "client_types", "categories"]
+    list_select_related = ["price_column"]
+    search_fields = ["name"]
+    # Small lists pick side by side; clients and products are too many for that.
+    filter_horizontal = ["client_types", "categories"]
+    autocomplete_fields = ["clients", "products"]
+    fieldsets = [
+        (None, {"fields": ["name", "priority", "is_active", ("valid_from", "valid_to")]}),
+        (
+            _("Conditions (empty: any)"),
+            {
+                "fields": [
+                    "client_types",
+                    "clients",
+                    "categories",
+                    "products",
+                    "min_order_amount",
+                    "min_quantity",
+                ]
+            },
+        ),
+        (_("Effect: one of the two"), {"fields": ["price_column", "discount_percent"]}),
+    ]
+
+    @admin.display(description=_("effect"))
+    def effect(self, rule):
+        if rule.price_column_id:
+            return _("column “%(column)s”") % {"column": rule.price_column}
+        return _("−%(percent)s%%") % {"percent": rule.discount_percent}
+
+
+@admin.register(Promotion)
+class PromotionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "product", "valid_from", "valid_to"]
+    list_filter = ["valid_from", "client_types"]
+    list_select_related = ["product"]
+    search_fields = ["title", "product__sku", "product__name"]
+    autocomplete_fields = ["product"]
+    filter_horizontal = ["client_types"]
+    date_hierarchy = "valid_from"
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["product", "quantity", "unit_price", "price_column", "rule", "line_total", "origin"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "price_column", "rule")
+
+
+class UpsellOfferInline(admin.TabularInline):
+    model = UpsellOffer
+    extra = 0
+    can_delete = False
+    fields = ["product", "reason", "response", "offered_at", "answered_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are taken at the order desk; here they are looked up and their delivery fixed."""
+
+    form = OrderAdminForm
+    list_display = ["__str__", "client", "operator", "status", "total", "accepted_at"]
+    list_filter = ["status", "accepted_at", "fulfilment", "payment_form"]
+    list_select_related = ["client", "operator"]
+    search_fields = ["number", "client__name"]
+    date_hierarchy = "accepted_at"
+    show_full_result_count = False
+    readonly_fields = [
+        "number",
+        "client",
+        "call",
+        "operator",
+        "price_column",
+        "total",
+        "idempotency_key",
+        "created_at",
+        "accepted_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("number", "status"),
+                    ("client", "operator", "call"),
+                    ("price_column", "total"),
+                    ("created_at", "accepted_at"),
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "fulfilment",
+                    ("delivery_date", "delivery_window"),
+                    "delivery_address",
+                    "receiver",
+                    "pickup_arrival",
+                    "shipping_details",
+                ]
+            },
+        ),
+        (_("Payment"), {"fields": ["payment_form", "payment_documents"]}),
+        (None, {"fields": ["comment", "idempotency_key"]}),
+    ]
+    inlines = [OrderLineInline, UpsellOfferInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "order",
+        "product",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "price_column",
+        "rule",
+        "origin",
+    ]
+    list_filter = ["origin", "price_column"]
+    list_select_related = ["order", "product", "price_column", "rule"]
+    search_fields = ["order__number", "product__sku", "product__name"]
+    show_full_result_count = False
+
+
+@admin.register(UpsellOffer)
+class UpsellOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "product", "reason", "response", "offered_at", "answered_at"]
+    list_filter = ["reason", "response"]
+    list_select_related = ["order", "product"]
+    search_fields = ["order__number", "product__sku", "product__name"]
+    date_hierarchy = "offered_at"
+    show_full_result_count = False

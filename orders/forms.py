@@ -1,0 +1,124 @@
+"""Admin forms for the catalogue and orders: parse and validate input only."""
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from clients.models import Contact, DeliveryAddress
+from orders.models import DiscountRule, Order
+from orders.pricing import conflicting_rules
+
+
+class DiscountRuleAdminForm(forms.ModelForm):
+    """Refuses a rule that says nothing, says two things, or could tie with another rule."""
+
+    class Meta:
+        model = DiscountRule
+        fields = [
+            "name",
+            "priority",
+            "is_active",
+            "valid_from",
+            "valid_to",
+            "client_types",
+            "clients",
+            "categories",
+            "products",
+            "min_order_amount",
+            "min_quantity",
+            "price_column",
+            "discount_percent",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        column = cleaned.get("price_column")
+        percent = cleaned.get("discount_percent")
+        if column is None and percent is None and "discount_percent" not in self.errors:
+            self.add_error(
+                "price_column",
+                _("Choose a price column to switch to, or give a discount percent."),
+            )
+        elif column is not None and percent is not None:
+            self.add_error(
+                "discount_percent",
+                _("Either switch the price column or give a discount percent, not both."),
+            )
+        if percent is not None and not (0 < percent < 100):
+            self.add_error("discount_percent", _("A discount is more than 0 and less than 100%."))
+        valid_from, valid_to = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if valid_from and valid_to and valid_to < valid_from:
+            self.add_error("valid_to", _("The rule cannot end before it starts."))
+        self._refuse_conflicts(cleaned)
+        return cleaned
+
+    def _refuse_conflicts(self, cleaned):
+        needed = ("priority", "valid_from", "valid_to", "client_types", "clients")
+        needed += ("categories", "products")
+        if any(name in self.errors for name in needed) or cleaned.get("priority") is None:
+            return
+        conflicts = conflicting_rules(
+            exclude_id=self.instance.pk,
+            priority=cleaned["priority"],
+            is_active=cleaned.get("is_active", False),
+            valid_from=cleaned.get("valid_from"),
+            valid_to=cleaned.get("valid_to"),
+            client_types=cleaned.get("client_types") or (),
+            clients=cleaned.get("clients") or (),
+            categories=cleaned.get("categories") or (),
+            products=cleaned.get("products") or (),
+        )
+        for rule in conflicts:
+            self.add_error(
+                None,
+                _(
+                    "Rule «%(rule)s» has the same priority and could match the same lines; "
+                    "change the priority or narrow the conditions."
+                )
+                % {"rule": rule.name},
+            )
+
+
+class OrderAdminForm(forms.ModelForm):
+    """An order's address and receiver come from its own client; acceptance is not an edit."""
+
+    ACCEPTED_STATUSES = (
+        Order.Status.ACCEPTED,
+        Order.Status.IN_FULFILMENT,
+        Order.Status.DELIVERED,
+    )
+
+    class Meta:
+        model = Order
+        # What may be fixed after the call; the rest is shown read-only.
+        fields = [
+            "status",
+            "fulfilment",
+            "delivery_date",
+            "delivery_window",
+            "delivery_address",
+            "receiver",
+            "pickup_arrival",
+            "shipping_details",
+            "payment_form",
+            "payment_documents",
+            "comment",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        client_id = self.instance.client_id
+        if "delivery_address" in self.fields:
+            self.fields["delivery_address"].queryset = DeliveryAddress.objects.filter(
+                client_id=client_id
+            )
+        if "receiver" in self.fields:
+            self.fields["receiver"].queryset = Contact.objects.filter(client_id=client_id)
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        was = self.instance.status if self.instance.pk else Order.Status.DRAFT
+        if was == Order.Status.DRAFT and status in self.ACCEPTED_STATUSES:
+            raise forms.ValidationError(
+                _("A draft is accepted only at the order desk, where the debt check runs.")
+            )
+        return status
