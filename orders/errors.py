@@ -1,0 +1,68 @@
+"""Domain errors of the order desk; each carries a sentence the operator can read out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from clients.debt import DebtCheck
+    from orders.models import PriceColumn, Product
+
+
+class OrderError(Exception):
+    """Base of every order error; ``message`` is a translated sentence for the operator."""
+
+    def __init__(self, message: str):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+class OrderBlocked(OrderError):
+    """The debt gate refused the order; ``check`` says why, with amounts."""
+
+    def __init__(self, check: DebtCheck):
+        self.check = check
+        reasons = " ".join(check.reasons) or _("The client is blocked by the debt check.")
+        super().__init__(_("The order is blocked. %(reasons)s") % {"reasons": reasons})
+
+
+class UpsellIncomplete(OrderError):
+    """Fewer offers were answered than the order needs before it can be accepted."""
+
+    def __init__(self, *, needed: int, answered: int, message: str | None = None):
+        self.needed = needed
+        self.answered = answered
+        super().__init__(
+            message
+            or _(
+                "Offer more positions before accepting: %(answered)s of %(needed)s offers answered."
+            )
+            % {"answered": answered, "needed": needed}
+        )
+
+
+class OrderInvalid(OrderError):
+    """The order or an input to it is not acceptable; ``messages`` lists every problem."""
+
+    def __init__(self, messages: list[str] | str):
+        if isinstance(messages, str):
+            messages = [messages]
+        self.messages = [str(m) for m in messages]
+        super().__init__(" ".join(self.messages))
+
+
+class PriceMissing(OrderInvalid):
+    """A product has no price in the column it needs, so it cannot be ordered."""
+
+    def __init__(self, *, product: Product, column: PriceColumn):
+        self.product = product
+        self.column = column
+        super().__init__(
+            _(
+                "%(product)s has no price in the price column «%(column)s» and cannot be "
+                "ordered. Ask an administrator to set the price."
+            )
+            % {"product": product.name, "column": column.name}
+        )

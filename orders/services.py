@@ -1,0 +1,429 @@
+"""Writes on orders: drafts, lines, offers, acceptance and the life cycle after it.
+
+Every write is atomic. Prices always come from ``orders.pricing.quote``; no function here
+takes a price. Locks are always taken client first, then order, so two writers can wait
+for each other but never deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from calls.models import Call, CallEvent
+from clients.debt import check_debt
+from clients.models import Client
+from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
+from orders.models import Order, OrderLine, Product, UpsellOffer
+from orders.pricing import format_quantity, quote
+from orders.selectors import last_order
+from orders.upsell import upsell_status
+
+QUANTITY_DECIMALS = 3
+NUMBER_PREFIX = "ЗК-"
+
+# Life cycle after acceptance: status → statuses it may move to.
+TRANSITIONS = {
+    Order.Status.ACCEPTED: {Order.Status.IN_FULFILMENT, Order.Status.CANCELLED},
+    Order.Status.IN_FULFILMENT: {Order.Status.DELIVERED, Order.Status.CANCELLED},
+    Order.Status.CANCELLED: {Order.Status.ACCEPTED},
+}
+
+
+def order_number(order: Order) -> str:
+    """The human number: "ЗК-" and the zero-padded id (unique because the id is)."""
+    return f"{NUMBER_PREFIX}{order.pk:07d}"
+
+
+@transaction.atomic
+def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
+    """Open a draft for ``client`` after the debt gate; the call's existing draft is reused.
+
+    Raises ``OrderBlocked`` when the client has overdue debt or is over its limit.
+    """
+    check = check_debt(client)
+    if check.blocked:
+        raise OrderBlocked(check)
+    if call is not None:
+        existing = (
+            Order.objects.filter(call=call, client=client, status=Order.Status.DRAFT)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            return existing
+    return Order.objects.create(
+        client=client,
+        operator=operator,
+        call=call,
+        status=Order.Status.DRAFT,
+        price_column=client.client_type.default_price_column,
+        total=Decimal("0.00"),
+    )
+
+
+@transaction.atomic
+def set_line(
+    *,
+    order: Order,
+    product: Product,
+    quantity,
+    origin: str = OrderLine.Origin.MANUAL,
+) -> Order:
+    """Add ``product`` to a draft or change its quantity, then reprice the whole order.
+
+    The quantity is validated (positive, at most the configured maximum, whole unless the
+    product is weighed, at most three decimals). A changed line keeps its origin. Returns
+    the order, re-read under its lock.
+    """
+    if origin not in OrderLine.Origin.values:
+        raise OrderInvalid(_("Unknown line origin."))
+    order = _lock_order(order)
+    _require_draft(order)
+    quantity = validate_quantity(product, quantity)
+    _require_active([product])
+    lines = _lines(order)
+    line = lines.get(product.pk)
+    if line is None:
+        line = OrderLine(order=order, product=product, origin=origin)
+        lines[product.pk] = line
+    line.quantity = quantity
+    _reprice(order, list(lines.values()))
+    return order
+
+
+@transaction.atomic
+def remove_line(*, order: Order, product: Product) -> Order:
+    """Take ``product`` off a draft (nothing happens if it is not there) and reprice."""
+    order = _lock_order(order)
+    _require_draft(order)
+    lines = _lines(order)
+    removed = lines.pop(product.pk, None)
+    if removed is not None:
+        removed.delete()
+        _reprice(order, list(lines.values()))
+    return order
+
+
+@transaction.atomic
+def repeat_last_order(*, order: Order) -> Order:
+    """Copy the lines of the client's last placed order into the draft at today's prices.
+
+    Products no longer sold, without a price now, or whose old quantity is no longer
+    valid are skipped; products already on the draft keep the draft's quantity. The
+    returned order has ``repeat_skipped``: the products left out. Raises ``OrderInvalid``
+    when the client has no previous order.
+    """
+    order = _lock_order(order)
+    _require_draft(order)
+    previous = last_order(order.client)
+    if previous is None:
+        raise OrderInvalid(_("This client has no previous order to repeat."))
+    lines = _lines(order)
+    added: dict[int, OrderLine] = {}
+    skipped: list[Product] = []
+    for old in previous.lines.all():
+        product = old.product
+        if product.pk in lines:
+            continue
+        try:
+            quantity = validate_quantity(product, old.quantity)
+        except OrderInvalid:
+            skipped.append(product)
+            continue
+        if not product.is_active:
+            skipped.append(product)
+            continue
+        added[product.pk] = OrderLine(
+            order=order, product=product, quantity=quantity, origin=OrderLine.Origin.REPEAT
+        )
+    while True:  # at most once per product that has lost its price
+        try:
+            _reprice(order, [*lines.values(), *added.values()])
+            break
+        except PriceMissing as missing:
+            if missing.product.pk not in added:
+                raise
+            skipped.append(added.pop(missing.product.pk).product)
+    order.repeat_skipped = skipped
+    return order
+
+
+@transaction.atomic
+def record_offer(*, order: Order, product: Product, reason: str, response: str) -> UpsellOffer:
+    """Record an upsell offer and the client's answer on a draft.
+
+    Accepting adds a line of quantity 1 (origin ``upsell``) unless the product is already
+    on the order; taking an acceptance back removes the line it added.
+    """
+    if reason not in UpsellOffer.Reason.values:
+        raise OrderInvalid(_("Unknown offer reason."))
+    if response not in UpsellOffer.Response.values:
+        raise OrderInvalid(_("Unknown offer answer."))
+    order = _lock_order(order)
+    _require_draft(order)
+    offer = UpsellOffer.objects.filter(order=order, product=product).first()
+    was_accepted = offer is not None and offer.response == UpsellOffer.Response.ACCEPTED
+    if offer is None:
+        offer = UpsellOffer(order=order, product=product)
+    offer.reason = reason
+    offer.response = response
+    offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()
+    offer.save()
+
+    lines = _lines(order)
+    accepted = response == UpsellOffer.Response.ACCEPTED
+    if accepted and product.pk not in lines:
+        _require_active([product])
+        lines[product.pk] = OrderLine(
+            order=order, product=product, quantity=Decimal("1"), origin=OrderLine.Origin.UPSELL
+        )
+        _reprice(order, list(lines.values()))
+    elif was_accepted and not accepted:
+        line = lines.get(product.pk)
+        if line is not None and line.origin == OrderLine.Origin.UPSELL:
+            lines.pop(product.pk).delete()
+            _reprice(order, list(lines.values()))
+    return offer
+
+
+def accept_order(order: Order, *, by, idempotency_key) -> Order:
+    """Accept a draft: reprice, check the upsell and the debt gate, number it.
+
+    All in one transaction that locks the client row first, so concurrent acceptances for
+    one client are serialised and each sees the others' totals in the debt gate. The same
+    idempotency key twice returns the same order (also when two requests race). Raises
+    ``OrderInvalid``, ``UpsellIncomplete`` or ``OrderBlocked``.
+    """
+    key = _parse_key(idempotency_key)
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_order(existing, order)
+    try:
+        with transaction.atomic():  # a savepoint when the caller is already atomic
+            return _accept_locked(order, by=by, key=key)
+    except IntegrityError:
+        # Another transaction stored this key between our check and our save.
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _same_order(existing, order)
+
+
+@transaction.atomic
+def change_status(*, order: Order, status: str, by) -> Order:
+    """Move an accepted order along its life cycle.
+
+    accepted → in fulfilment → delivered; accepted or in fulfilment → cancelled;
+    cancelled → accepted re-opens it, which re-runs the debt gate under the client lock
+    (``OrderBlocked``). Asking for the status it already has changes nothing.
+    """
+    if status not in Order.Status.values:
+        raise OrderInvalid(_("Unknown order status."))
+    Client.objects.select_for_update().get(pk=order.client_id)
+    order = _lock_order(order)
+    if order.status == status:
+        return order
+    if status not in TRANSITIONS.get(order.status, set()):
+        raise OrderInvalid(
+            _("An order that is %(current)s cannot become %(new)s.")
+            % {
+                "current": Order.Status(order.status).label,
+                "new": Order.Status(status).label,
+            }
+        )
+    if status == Order.Status.ACCEPTED:  # re-opening a cancelled order
+        check = check_debt(order.client, adding=order.total)
+        if check.blocked:
+            raise OrderBlocked(check)
+    order.status = status
+    order.save(update_fields=["status"])
+    return order
+
+
+@transaction.atomic
+def change_quantity_on_accepted(*, order: Order, product: Product, quantity, by) -> Order:
+    """Change (or add) a line on an accepted or in-fulfilment order and reprice it.
+
+    The whole order is repriced with today's prices and with the rules valid on the day
+    it was accepted. When the total grows, the debt gate is re-run under the client lock
+    for the increase (``OrderBlocked``); a decrease is always allowed.
+    """
+    client = Client.objects.select_for_update().get(pk=order.client_id)
+    order = _lock_order(order)
+    if order.status not in Order.EXPOSURE_STATUSES:
+        raise OrderInvalid(
+            _("Quantities can be changed only on accepted orders not yet delivered.")
+        )
+    quantity = validate_quantity(product, quantity)
+    lines = _lines(order)
+    line = lines.get(product.pk)
+    if line is None:
+        _require_active([product])
+        line = OrderLine(order=order, product=product, origin=OrderLine.Origin.MANUAL)
+        lines[product.pk] = line
+    line.quantity = quantity
+    old_total = order.total
+    on = timezone.localtime(order.accepted_at).date() if order.accepted_at else None
+    priced = quote(client, [(ln.product, ln.quantity) for ln in lines.values()], on=on)
+    if priced.total > old_total:
+        # check_debt already counts this order at its old total.
+        check = check_debt(client, adding=priced.total - old_total)
+        if check.blocked:
+            raise OrderBlocked(check)
+    _write_prices(order, list(lines.values()), priced)
+    return order
+
+
+def validate_quantity(product: Product, raw) -> Decimal:
+    """The quantity as a Decimal, or ``OrderInvalid`` naming every problem with it."""
+    if isinstance(raw, bool):
+        raw = None
+    try:
+        quantity = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        quantity = None
+    if quantity is None or not quantity.is_finite():
+        raise OrderInvalid(_("Enter the quantity as a number."))
+    if quantity <= 0:
+        raise OrderInvalid(_("The quantity must be greater than zero."))
+    maximum = Decimal(settings.ORDERDESK["MAX_LINE_QUANTITY"])
+    if quantity > maximum:
+        raise OrderInvalid(
+            _("The quantity must not exceed %(max)s.") % {"max": format_quantity(maximum)}
+        )
+    problems = []
+    if quantity.normalize().as_tuple().exponent < -QUANTITY_DECIMALS:
+        problems.append(_("The quantity can have at most three decimal places."))
+    if not product.is_weighed and quantity != quantity.to_integral_value():
+        problems.append(
+            _("%(product)s is sold in whole units (%(unit)s): enter a whole number.")
+            % {"product": product.name, "unit": product.get_unit_display()}
+        )
+    if problems:
+        raise OrderInvalid(problems)
+    return quantity.quantize(Decimal(1).scaleb(-QUANTITY_DECIMALS))
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _accept_locked(order: Order, *, by, key: uuid.UUID) -> Order:
+    client = Client.objects.select_for_update().get(pk=order.client_id)
+    order = _lock_order(order)
+    if order.idempotency_key == key:
+        return order  # a concurrent request with this key got here first
+    if order.status != Order.Status.DRAFT:
+        raise OrderInvalid(
+            _("Order %(number)s is already %(status)s.")
+            % {"number": order.number or order.pk, "status": order.get_status_display().lower()}
+        )
+    lines = list(order.lines.select_related("product__category"))
+    if not lines:
+        raise OrderInvalid(_("The order has no lines."))
+    _require_active([line.product for line in lines])
+    priced = quote(client, [(line.product, line.quantity) for line in lines])
+    _write_prices(order, lines, priced)
+
+    upsell = upsell_status(order)
+    if not upsell.complete:
+        raise UpsellIncomplete(
+            needed=upsell.required, answered=upsell.answered, message=upsell.message
+        )
+    check = check_debt(client, adding=priced.total)
+    if check.blocked:
+        raise OrderBlocked(check)
+
+    now = timezone.now()
+    order.status = Order.Status.ACCEPTED
+    order.number = order_number(order)
+    order.accepted_at = now
+    order.idempotency_key = key
+    order.save(update_fields=["status", "number", "accepted_at", "idempotency_key"])
+    # update(): no history row and no save() side effects for a denormalised timestamp.
+    Client.objects.filter(pk=client.pk).update(last_order_at=now)
+    if order.call_id:
+        CallEvent.objects.create(
+            call_id=order.call_id,
+            at=now,
+            by=by,
+            kind=CallEvent.Kind.ORDER_ACCEPTED,
+            data={"order": order.pk, "number": order.number, "total": str(order.total)},
+        )
+    return order
+
+
+def _same_order(existing: Order, order: Order) -> Order:
+    if existing.pk != order.pk:
+        raise OrderInvalid(_("This confirmation was already used for another order."))
+    return existing
+
+
+def _parse_key(raw) -> uuid.UUID:
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except (TypeError, ValueError, AttributeError):
+        raise OrderInvalid(_("The confirmation key is missing or malformed.")) from None
+
+
+def _lock_order(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("client__client_type__default_price_column")
+        .get(pk=order.pk)
+    )
+
+
+def _require_draft(order: Order) -> None:
+    if order.status != Order.Status.DRAFT:
+        raise OrderInvalid(
+            _("Order %(number)s is %(status)s: its lines can no longer be changed here.")
+            % {"number": order.number or order.pk, "status": order.get_status_display().lower()}
+        )
+
+
+def _require_active(products: list[Product]) -> None:
+    inactive = [p for p in products if not p.is_active]
+    if inactive:
+        raise OrderInvalid(
+            [_("%(product)s is no longer sold.") % {"product": p.name} for p in inactive]
+        )
+
+
+def _lines(order: Order) -> dict[int, OrderLine]:
+    return {
+        line.product_id: line
+        for line in order.lines.select_related("product__category").order_by("pk")
+    }
+
+
+def _reprice(order: Order, lines: list[OrderLine]) -> None:
+    priced = quote(order.client, [(line.product, line.quantity) for line in lines])
+    _write_prices(order, lines, priced)
+
+
+def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
+    """Store the quote on the lines (new ones created) and the order total."""
+    new, changed = [], []
+    for line, quoted in zip(lines, priced.lines, strict=True):
+        line.unit_price = quoted.unit_price
+        line.price_column = quoted.column
+        line.rule = quoted.rule
+        line.line_total = quoted.line_total
+        (changed if line.pk else new).append(line)
+    if changed:
+        OrderLine.objects.bulk_update(
+            changed, ["quantity", "unit_price", "price_column", "rule", "line_total"]
+        )
+    if new:
+        OrderLine.objects.bulk_create(new)
+    order.total = priced.total
+    order.price_column = priced.column
+    order.save(update_fields=["total", "price_column"])

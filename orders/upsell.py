@@ -1,0 +1,238 @@
+"""Mandatory upsell: what to offer while an order is open, and when enough was offered
+(SPEC F-ORD-4).
+
+Preference: management's special positions, new products, the client's traditional
+products, what clients of the same type buy most. Only active products with a price in the
+client's column, not already on the order and not already offered on it. Suggestions are
+diversified: at most two of each reason first, then the remaining slots are filled in
+order of preference. Each source is one query whatever the catalogue size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from orders.models import Order, OrderLine, Product, ProductPrice, Promotion, UpsellOffer
+from orders.selectors import PLACED_STATUSES
+
+Reason = UpsellOffer.Reason
+PREFERENCE = (Reason.SPECIAL, Reason.NEW, Reason.TRADITIONAL, Reason.TYPE_POPULAR)
+PER_REASON_FIRST = 2
+HISTORY_DAYS = 183  # "the last six months"
+ANSWERED = (UpsellOffer.Response.ACCEPTED, UpsellOffer.Response.DECLINED)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    product: Product
+    reason: str  # an UpsellOffer.Reason
+    talking_point: str
+
+
+@dataclass(frozen=True)
+class UpsellStatus:
+    required: int  # offers that must be answered for this order (may be < the setting)
+    answered: int  # accepted or declined
+    available: int  # answered + pending + what can still be suggested (capped)
+    complete: bool
+    message: str
+    pending: int = 0  # offered, answer not recorded yet
+
+
+def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Suggestion]:
+    """Up to ``limit`` products to offer on ``order``, best first (see module doc)."""
+    if limit <= 0:
+        return []
+    on = on or timezone.localdate()
+    client = order.client
+    pool_size = 2 * limit  # earlier reasons take at most ``limit``; enough left for each
+    since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
+
+    def offerable(path: str = "") -> Q:
+        """Active, priced in the client's column, not on the order and not offered yet."""
+        pk = f"{path}pk" if path else "pk"
+        return (
+            Q(**{f"{path}is_active": True})
+            & Q(
+                Exists(
+                    ProductPrice.objects.filter(
+                        product_id=OuterRef(pk), column__client_types__id=client.client_type_id
+                    )
+                )
+            )
+            & ~Q(**{f"{pk}__in": OrderLine.objects.filter(order=order).values("product_id")})
+            & ~Q(**{f"{pk}__in": UpsellOffer.objects.filter(order=order).values("product_id")})
+        )
+
+    pools: dict[str, list[Suggestion]] = {}
+
+    promotions = (
+        Promotion.objects.filter(valid_from__lte=on, valid_to__gte=on)
+        .filter(offerable("product__"))
+        .filter(
+            ~Exists(Promotion.client_types.through.objects.filter(promotion_id=OuterRef("pk")))
+            | Exists(
+                Promotion.client_types.through.objects.filter(
+                    promotion_id=OuterRef("pk"), clienttype_id=client.client_type_id
+                )
+            )
+        )
+        .select_related("product")
+        .order_by("-valid_from", "pk")[:pool_size]
+    )
+    pools[Reason.SPECIAL] = [
+        Suggestion(product=p.product, reason=Reason.SPECIAL, talking_point=p.talking_point)
+        for p in promotions
+    ]
+
+    new_products = Product.objects.filter(offerable(), new_until__gte=on).order_by(
+        "-new_until", "name", "pk"
+    )[:pool_size]
+    pools[Reason.NEW] = [
+        Suggestion(
+            product=p,
+            reason=Reason.NEW,
+            talking_point=_("New in our range until %(date)s.")
+            % {"date": date_format(p.new_until, "d.m")},
+        )
+        for p in new_products
+    ]
+
+    history = Q(
+        order_lines__order__status__in=PLACED_STATUSES,
+        order_lines__order__accepted_at__gte=since,
+    )
+    traditional = (
+        Product.objects.filter(offerable())
+        .filter(history, order_lines__order__client_id=client.pk)
+        .annotate(times=Count("order_lines__order", distinct=True))
+        .order_by("-times", "name", "pk")[:pool_size]
+    )
+    pools[Reason.TRADITIONAL] = [
+        Suggestion(
+            product=p,
+            reason=Reason.TRADITIONAL,
+            talking_point=ngettext(
+                "The client took it in %(count)d order over the last six months.",
+                "The client took it in %(count)d orders over the last six months.",
+                p.times,
+            )
+            % {"count": p.times},
+        )
+        for p in traditional
+    ]
+
+    popular = (
+        Product.objects.filter(offerable())
+        .filter(history, order_lines__order__client__client_type_id=client.client_type_id)
+        .annotate(times=Count("order_lines__order", distinct=True))
+        .order_by("-times", "name", "pk")[:pool_size]
+    )
+    pools[Reason.TYPE_POPULAR] = [
+        Suggestion(
+            product=p,
+            reason=Reason.TYPE_POPULAR,
+            talking_point=ngettext(
+                "Popular with similar clients: %(count)d order over the last six months.",
+                "Popular with similar clients: %(count)d orders over the last six months.",
+                p.times,
+            )
+            % {"count": p.times},
+        )
+        for p in popular
+    ]
+    return _diversify(pools, limit)
+
+
+def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestion]:
+    chosen: list[Suggestion] = []
+    seen: set[int] = set()
+
+    def take(pool: list[Suggestion], most: int) -> None:
+        taken = 0
+        for suggestion in pool:
+            if len(chosen) >= limit or taken >= most:
+                return
+            if suggestion.product.pk not in seen:
+                seen.add(suggestion.product.pk)
+                chosen.append(suggestion)
+                taken += 1
+
+    for reason in PREFERENCE:
+        take(pools[reason], PER_REASON_FIRST)
+    for reason in PREFERENCE:
+        take(pools[reason], limit)
+    order = {reason: i for i, reason in enumerate(PREFERENCE)}
+    return sorted(chosen, key=lambda s: order[s.reason])  # stable: pool order within a reason
+
+
+def upsell_status(order: Order, *, on: date | None = None) -> UpsellStatus:
+    """Whether enough offers were answered for the order to be finished.
+
+    ``settings.ORDERDESK["UPSELL_REQUIRED"]`` offers must be answered (accepted or
+    declined). When the catalogue cannot supply that many (answered + pending + currently
+    suggestable falls short), every position that exists must be offered and answered.
+    """
+    wanted = int(settings.ORDERDESK["UPSELL_REQUIRED"])
+    counts = order.offers.aggregate(
+        answered=Count("pk", filter=Q(response__in=ANSWERED)),
+        pending=Count("pk", filter=Q(response=UpsellOffer.Response.PENDING)),
+    )
+    answered, pending = counts["answered"], counts["pending"]
+    still_to_find = max(wanted - answered - pending, 0)
+    suggestable = len(suggest(order, limit=still_to_find, on=on)) if still_to_find else 0
+    available = answered + pending + suggestable
+    required = min(wanted, available)
+    complete = answered >= required
+    if complete and required == wanted:
+        message = ngettext(
+            "%(answered)d offer answered: the order can be finished.",
+            "%(answered)d offers answered: the order can be finished.",
+            answered,
+        ) % {"answered": answered}
+    elif complete:
+        message = ngettext(
+            "Only %(available)d position could be offered to this client and it was "
+            "answered: the order can be finished.",
+            "Only %(available)d positions could be offered to this client and all were "
+            "answered: the order can be finished.",
+            available,
+        ) % {"available": available}
+    elif required == wanted:
+        message = ngettext(
+            "Offer the client more positions and record each answer: %(answered)d of "
+            "%(required)d answered, %(missing)d more to go.",
+            "Offer the client more positions and record each answer: %(answered)d of "
+            "%(required)d answered, %(missing)d more to go.",
+            required - answered,
+        ) % {"answered": answered, "required": required, "missing": required - answered}
+    else:
+        message = ngettext(
+            "The catalogue has only %(available)d position to offer this client: offer it "
+            "and record the answer.",
+            "The catalogue has only %(available)d positions to offer this client: offer "
+            "all of them and record each answer (%(answered)d answered).",
+            available,
+        ) % {"available": available, "answered": answered}
+    return UpsellStatus(
+        required=required,
+        answered=answered,
+        available=available,
+        complete=complete,
+        message=message,
+        pending=pending,
+    )
+
+
+def offers_needed(order: Order) -> int:
+    """How many more offers must be answered before the order can be finished."""
+    status = upsell_status(order)
+    return max(status.required - status.answered, 0)

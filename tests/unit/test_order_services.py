@@ -1,0 +1,585 @@
+"""orders.services: drafts, lines, offers, acceptance and the life cycle after it."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from calls.models import CallEvent
+from orderdesk.roles import Role
+from orders import services
+from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
+from orders.models import Order, OrderLine, Product, UpsellOffer
+from orders.selectors import last_order, product_search
+from tests.factories import (
+    CallFactory,
+    ClientFactory,
+    DiscountRuleFactory,
+    OrderFactory,
+    OrderLineFactory,
+    PriceColumnFactory,
+    ProductFactory,
+    ProductPriceFactory,
+    ReceivableFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+Status = Order.Status
+
+
+@pytest.fixture
+def operator():
+    return UserFactory(role=Role.OPERATOR)
+
+
+@pytest.fixture
+def client_():
+    return ClientFactory(credit_limit=None)
+
+
+@pytest.fixture
+def draft(client_, operator):
+    return services.start_order(client=client_, operator=operator)
+
+
+def priced(price="100.00", **kwargs) -> Product:
+    product = ProductFactory(**kwargs)
+    ProductPriceFactory(product=product, column=PriceColumnFactory(code="base"), price=D(price))
+    return product
+
+
+def satisfy_upsell(order):
+    """Three offers declined: the upsell is done."""
+    for _ in range(3):
+        UpsellOffer.objects.create(
+            order=order,
+            product=priced(),
+            reason=UpsellOffer.Reason.NEW,
+            response=UpsellOffer.Response.DECLINED,
+        )
+
+
+def ready_order(client, operator, *, amount="300.00", call=None) -> Order:
+    """A draft of ``amount`` ₽ (one line) with the upsell done."""
+    order = services.start_order(client=client, operator=operator, call=call)
+    order = services.set_line(order=order, product=priced(amount), quantity=D("1"))
+    satisfy_upsell(order)
+    return order
+
+
+def accept(order, operator, key=None):
+    return services.accept_order(order, by=operator, idempotency_key=key or uuid.uuid4())
+
+
+# --- start_order ---------------------------------------------------------------------
+
+
+def test_start_order_opens_a_draft_in_the_clients_column(client_, operator):
+    call = CallFactory(client=client_, operator=operator)
+
+    order = services.start_order(client=client_, operator=operator, call=call)
+
+    assert (order.status, order.client, order.operator, order.call) == (
+        Status.DRAFT,
+        client_,
+        operator,
+        call,
+    )
+    assert order.price_column == client_.client_type.default_price_column
+    assert order.total == D("0.00")
+
+
+def test_start_order_refuses_a_client_with_overdue_debt(operator):
+    client = ClientFactory(with_overdue=True)
+
+    with pytest.raises(OrderBlocked) as error:
+        services.start_order(client=client, operator=operator)
+
+    assert error.value.check.overdue == D("5000.00")
+    assert "Overdue" in error.value.message
+    assert not Order.objects.exists()
+
+
+def test_start_order_reuses_the_draft_of_the_same_call(client_, operator):
+    call = CallFactory(client=client_, operator=operator)
+    first = services.start_order(client=client_, operator=operator, call=call)
+
+    again = services.start_order(client=client_, operator=operator, call=call)
+
+    assert again == first
+    assert Order.objects.count() == 1
+
+
+# --- set_line / remove_line ----------------------------------------------------------
+
+
+def test_set_line_prices_the_line_on_the_server(draft):
+    product = priced("123.45")
+
+    order = services.set_line(order=draft, product=product, quantity=D("2"))
+
+    line = order.lines.get()
+    assert (line.quantity, line.unit_price, line.line_total) == (D("2"), D("123.45"), D("246.90"))
+    assert line.origin == OrderLine.Origin.MANUAL
+    assert order.total == D("246.90")
+    assert Order.objects.get(pk=draft.pk).total == D("246.90")
+
+
+def test_set_line_changes_the_quantity_of_an_existing_line(draft):
+    product = priced("10.00")
+    services.set_line(order=draft, product=product, quantity=D("2"))
+
+    order = services.set_line(order=draft, product=product, quantity="5")
+
+    assert order.lines.get().quantity == D("5")
+    assert order.total == D("50.00")
+
+
+def test_set_line_reprices_the_whole_order_when_a_threshold_is_crossed(draft):
+    # given a 10 % rule from 1000 ₽ and a first line of 500 ₽
+    DiscountRuleFactory(min_order_amount=D("1000"), discount_percent=D("10"))
+    first = priced("100.00")
+    services.set_line(order=draft, product=first, quantity=D("5"))
+
+    # when a second line brings the order to 1000 ₽
+    order = services.set_line(order=draft, product=priced("100.00"), quantity=D("5"))
+
+    # then both lines get the discount
+    assert [line.unit_price for line in order.lines.all()] == [D("90.00"), D("90.00")]
+    assert order.total == D("900.00")
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    ["-1", "0", D("0"), "10001", "1e9", "abc", "", None, "NaN", D("NaN"), "Infinity", "1.5", True],
+)
+def test_set_line_refuses_bad_quantities(draft, quantity):
+    with pytest.raises(OrderInvalid):
+        services.set_line(order=draft, product=priced(), quantity=quantity)
+
+    assert not OrderLine.objects.exists()
+
+
+def test_fractional_quantity_is_fine_for_weighed_goods(draft):
+    cheese = priced("700.00", unit=Product.Unit.KG, is_weighed=True)
+
+    order = services.set_line(order=draft, product=cheese, quantity="1.255")
+
+    assert order.total == D("878.50")
+
+
+def test_at_most_three_decimals(draft):
+    cheese = priced(is_weighed=True)
+
+    with pytest.raises(OrderInvalid) as error:
+        services.set_line(order=draft, product=cheese, quantity="1.2555")
+
+    assert error.value.messages == ["The quantity can have at most three decimal places."]
+
+
+def test_fractional_quantity_of_piece_goods_says_why(draft):
+    with pytest.raises(OrderInvalid) as error:
+        services.set_line(order=draft, product=priced(name="Хлеб"), quantity="1.5")
+
+    assert "Хлеб is sold in whole units" in error.value.message
+
+
+def test_inactive_product_cannot_be_added(draft):
+    with pytest.raises(OrderInvalid):
+        services.set_line(order=draft, product=priced(is_active=False), quantity="1")
+
+
+def test_product_without_a_price_cannot_be_added(draft):
+    with pytest.raises(PriceMissing):
+        services.set_line(order=draft, product=ProductFactory(), quantity="1")
+
+    assert not OrderLine.objects.exists()
+
+
+def test_lines_of_an_accepted_order_cannot_be_edited(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+
+    with pytest.raises(OrderInvalid):
+        services.set_line(order=order, product=priced(), quantity="1")
+    with pytest.raises(OrderInvalid):
+        services.remove_line(order=order, product=order.lines.first().product)
+
+
+def test_set_line_takes_no_price():
+    with pytest.raises(TypeError):
+        services.set_line(order=None, product=None, quantity="1", unit_price=D("1"))
+
+
+def test_a_forged_stored_price_is_ignored_at_acceptance(client_, operator):
+    # given a line whose stored price was tampered with
+    order = ready_order(client_, operator, amount="300.00")
+    OrderLine.objects.filter(order=order).update(unit_price=D("1.00"), line_total=D("1.00"))
+    Order.objects.filter(pk=order.pk).update(total=D("1.00"))
+
+    accepted = accept(order, operator)
+
+    assert accepted.total == D("300.00")
+    assert accepted.lines.get().unit_price == D("300.00")
+
+
+def test_remove_line_reprices(draft):
+    keep, drop = priced("10.00"), priced("20.00")
+    services.set_line(order=draft, product=keep, quantity="1")
+    services.set_line(order=draft, product=drop, quantity="1")
+
+    order = services.remove_line(order=draft, product=drop)
+
+    assert [line.product for line in order.lines.all()] == [keep]
+    assert order.total == D("10.00")
+
+
+# --- repeat_last_order ---------------------------------------------------------------
+
+
+def test_repeat_last_order_copies_lines_at_todays_prices(client_, operator, draft):
+    # given a delivered order bought at an old price, and products gone since
+    bread, gone, unpriced = priced("55.00"), priced(is_active=False), ProductFactory()
+    previous = OrderFactory(
+        client=client_, status=Status.DELIVERED, accepted_at=timezone.now() - timedelta(days=3)
+    )
+    OrderLineFactory(order=previous, product=bread, quantity=D("4"), unit_price=D("40.00"))
+    OrderLineFactory(order=previous, product=gone)
+    OrderLineFactory(order=previous, product=unpriced)
+
+    # when
+    order = services.repeat_last_order(order=draft)
+
+    # then
+    line = order.lines.get()
+    assert (line.product, line.quantity, line.unit_price) == (bread, D("4"), D("55.00"))
+    assert line.origin == OrderLine.Origin.REPEAT
+    assert order.total == D("220.00")
+    assert set(order.repeat_skipped) == {gone, unpriced}
+
+
+def test_repeat_uses_the_most_recent_placed_order(client_, draft):
+    old, recent = priced(), priced()
+    for product, days in ((old, 30), (recent, 2)):
+        placed = OrderFactory(
+            client=client_,
+            status=Status.ACCEPTED,
+            accepted_at=timezone.now() - timedelta(days=days),
+        )
+        OrderLineFactory(order=placed, product=product)
+    cancelled = OrderFactory(client=client_, status=Status.CANCELLED, accepted_at=timezone.now())
+    OrderLineFactory(order=cancelled, product=priced())
+
+    order = services.repeat_last_order(order=draft)
+
+    assert [line.product for line in order.lines.all()] == [recent]
+
+
+def test_repeat_without_a_previous_order_says_so(draft):
+    with pytest.raises(OrderInvalid) as error:
+        services.repeat_last_order(order=draft)
+
+    assert "no previous order" in error.value.message
+
+
+# --- record_offer --------------------------------------------------------------------
+
+
+def test_accepted_offer_adds_one_unit(draft):
+    product = priced("80.00")
+
+    offer = services.record_offer(
+        order=draft,
+        product=product,
+        reason=UpsellOffer.Reason.SPECIAL,
+        response=UpsellOffer.Response.ACCEPTED,
+    )
+
+    assert offer.answered_at is not None
+    line = draft.lines.get()
+    assert (line.product, line.quantity, line.origin) == (product, D("1"), OrderLine.Origin.UPSELL)
+    assert Order.objects.get(pk=draft.pk).total == D("80.00")
+
+
+def test_declined_offer_adds_nothing(draft):
+    services.record_offer(
+        order=draft,
+        product=priced(),
+        reason=UpsellOffer.Reason.NEW,
+        response=UpsellOffer.Response.DECLINED,
+    )
+
+    assert not draft.lines.exists()
+    assert draft.offers.get().response == UpsellOffer.Response.DECLINED
+
+
+def test_taking_an_acceptance_back_removes_its_line(draft):
+    product = priced()
+    kwargs = {"order": draft, "product": product, "reason": UpsellOffer.Reason.NEW}
+    services.record_offer(**kwargs, response=UpsellOffer.Response.ACCEPTED)
+
+    services.record_offer(**kwargs, response=UpsellOffer.Response.DECLINED)
+
+    assert not draft.lines.exists()
+    assert draft.offers.count() == 1
+
+
+def test_offers_only_on_drafts(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+
+    with pytest.raises(OrderInvalid):
+        services.record_offer(
+            order=order,
+            product=priced(),
+            reason=UpsellOffer.Reason.NEW,
+            response=UpsellOffer.Response.DECLINED,
+        )
+
+
+# --- accept_order --------------------------------------------------------------------
+
+
+def test_accept_numbers_and_stamps_the_order(client_, operator):
+    call = CallFactory(client=client_, operator=operator)
+    order = ready_order(client_, operator, call=call)
+    key = uuid.uuid4()
+
+    accepted = accept(order, operator, key)
+
+    accepted.refresh_from_db()
+    client_.refresh_from_db()
+    assert accepted.status == Status.ACCEPTED
+    assert accepted.number == f"ЗК-{accepted.pk:07d}"
+    assert accepted.idempotency_key == key
+    assert accepted.accepted_at is not None
+    assert accepted.total == D("300.00")
+    assert client_.last_order_at == accepted.accepted_at
+    event = CallEvent.objects.get(call=call)
+    assert (event.kind, event.by, event.data["number"]) == (
+        CallEvent.Kind.ORDER_ACCEPTED,
+        operator,
+        accepted.number,
+    )
+
+
+def test_accept_is_blocked_by_overdue_debt(operator):
+    client = ClientFactory(credit_limit=None)
+    order = ready_order(client, operator)
+    ReceivableFactory(client=client, due_date=timezone.localdate() - timedelta(days=1))
+
+    with pytest.raises(OrderBlocked) as error:
+        accept(order, operator)
+
+    assert error.value.check.overdue == D("1000.00")
+    assert Order.objects.get(pk=order.pk).status == Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [("300.00", False), ("200.01", False), ("200.00", True)],
+)
+def test_credit_limit_counts_this_order(operator, amount, accepted):
+    # given a 1000 ₽ limit with 800 ₽ owed (not yet due)
+    client = ClientFactory(credit_limit=D("1000.00"))
+    ReceivableFactory(client=client, amount=D("800.00"))
+    order = ready_order(client, operator, amount=amount)
+
+    # when / then: exactly at the limit passes, a kopeck over is blocked
+    if accepted:
+        assert accept(order, operator).status == Status.ACCEPTED
+    else:
+        with pytest.raises(OrderBlocked) as error:
+            accept(order, operator)
+        assert error.value.check.excess == D(amount) - D("200.00")
+        assert "Credit limit exceeded" in error.value.message
+
+
+def test_accepted_orders_count_towards_the_limit(operator):
+    client = ClientFactory(credit_limit=D("500.00"))
+    accept(ready_order(client, operator, amount="300.00"), operator)
+
+    with pytest.raises(OrderBlocked):
+        accept(ready_order(client, operator, amount="300.00"), operator)
+
+
+def test_accept_needs_the_upsell_done(client_, operator, draft):
+    services.set_line(order=draft, product=priced(), quantity="1")
+    for _ in range(5):
+        priced(new_until=timezone.localdate() + timedelta(days=30))
+
+    with pytest.raises(UpsellIncomplete) as error:
+        accept(draft, operator)
+
+    assert (error.value.needed, error.value.answered) == (3, 0)
+
+
+def test_accept_needs_a_line(client_, operator, draft):
+    satisfy_upsell(draft)
+
+    with pytest.raises(OrderInvalid) as error:
+        accept(draft, operator)
+
+    assert "no lines" in error.value.message
+
+
+def test_same_key_twice_returns_the_same_order_stored_once(client_, operator):
+    call = CallFactory(client=client_, operator=operator)
+    order = ready_order(client_, operator, call=call)
+    key = uuid.uuid4()
+
+    first = accept(order, operator, key)
+    second = accept(order, operator, str(key))
+
+    assert first.pk == second.pk
+    assert Order.objects.filter(idempotency_key=key).count() == 1
+    assert CallEvent.objects.filter(kind=CallEvent.Kind.ORDER_ACCEPTED).count() == 1
+
+
+def test_a_key_used_for_another_order_is_refused(client_, operator):
+    key = uuid.uuid4()
+    accept(ready_order(client_, operator), operator, key)
+
+    with pytest.raises(OrderInvalid):
+        accept(ready_order(client_, operator), operator, key)
+
+
+def test_an_accepted_order_cannot_be_accepted_again_with_a_new_key(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+
+    with pytest.raises(OrderInvalid):
+        accept(order, operator)
+
+
+def test_a_malformed_key_is_refused(client_, operator):
+    with pytest.raises(OrderInvalid):
+        accept(ready_order(client_, operator), operator, "not-a-uuid")
+
+
+# --- change_status / change_quantity_on_accepted -------------------------------------
+
+
+def test_life_cycle_accepted_fulfilment_delivered(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+
+    order = services.change_status(order=order, status=Status.IN_FULFILMENT, by=operator)
+    order = services.change_status(order=order, status=Status.DELIVERED, by=operator)
+
+    assert Order.objects.get(pk=order.pk).status == Status.DELIVERED
+
+
+def test_a_delivered_order_cannot_be_cancelled(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+    services.change_status(order=order, status=Status.IN_FULFILMENT, by=operator)
+    services.change_status(order=order, status=Status.DELIVERED, by=operator)
+
+    with pytest.raises(OrderInvalid):
+        services.change_status(order=order, status=Status.CANCELLED, by=operator)
+
+
+def test_a_draft_cannot_skip_acceptance(draft, operator):
+    with pytest.raises(OrderInvalid):
+        services.change_status(order=draft, status=Status.ACCEPTED, by=operator)
+
+
+def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
+    # given an order cancelled, then other orders that use up the limit
+    client = ClientFactory(credit_limit=D("500.00"))
+    order = accept(ready_order(client, operator, amount="300.00"), operator)
+    services.change_status(order=order, status=Status.CANCELLED, by=operator)
+    accept(ready_order(client, operator, amount="300.00"), operator)
+
+    with pytest.raises(OrderBlocked):
+        services.change_status(order=order, status=Status.ACCEPTED, by=operator)
+
+    assert Order.objects.get(pk=order.pk).status == Status.CANCELLED
+
+
+def test_reopening_within_the_limit_works(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+    services.change_status(order=order, status=Status.CANCELLED, by=operator)
+
+    order = services.change_status(order=order, status=Status.ACCEPTED, by=operator)
+
+    assert order.status == Status.ACCEPTED
+
+
+def test_increasing_an_accepted_order_past_the_limit_is_blocked(operator):
+    client = ClientFactory(credit_limit=D("500.00"))
+    order = accept(ready_order(client, operator, amount="100.00"), operator)
+    product = order.lines.get().product
+
+    with pytest.raises(OrderBlocked):
+        services.change_quantity_on_accepted(
+            order=order, product=product, quantity="6", by=operator
+        )
+
+    assert services.change_quantity_on_accepted(
+        order=order, product=product, quantity="5", by=operator
+    ).total == D("500.00")
+
+
+def test_decreasing_an_accepted_order_is_allowed_even_when_overdue(operator):
+    client = ClientFactory(credit_limit=None)
+    order = ready_order(client, operator, amount="100.00")
+    product = order.lines.get().product
+    order = services.set_line(order=order, product=product, quantity="3")
+    order = accept(order, operator)
+    ReceivableFactory(client=client, due_date=timezone.localdate() - timedelta(days=5))
+
+    order = services.change_quantity_on_accepted(
+        order=order, product=product, quantity="1", by=operator
+    )
+
+    assert order.total == D("100.00")
+
+
+# --- selectors -----------------------------------------------------------------------
+
+
+def test_product_search_needs_two_characters():
+    priced(name="Сыр")
+
+    assert product_search(q="С") == []
+
+
+def test_product_search_ranks_prefix_then_stock_then_name(client_):
+    # given
+    starts = priced("20.00", name="Сыр Российский")
+    out_of_stock = priced("30.00", name="Абрикосовый сыр", stock=D("0"))
+    in_stock = priced("40.00", name="Брынза, сыр", stock=D("5"))
+    unknown_stock = priced("50.00", name="Вкусный сыр")
+    priced(name="Сыр снят", is_active=False)
+
+    # when
+    found = product_search(q="сыр", client=client_)
+
+    # then
+    assert found == [starts, in_stock, unknown_stock, out_of_stock]
+    assert [p.price for p in found] == [D("20.00"), D("40.00"), D("50.00"), D("30.00")]
+
+
+def test_product_search_puts_the_exact_sku_first():
+    priced(sku="XAB12", name="Аб")
+    exact = priced(sku="AB12", name="Яблоки")
+
+    assert product_search(q="ab12")[0] == exact
+
+
+def test_product_search_is_one_query(client_, django_assert_num_queries):
+    for i in range(5):
+        priced(name=f"Сыр {i}")
+
+    with django_assert_num_queries(1):
+        assert len(product_search(q="сыр", client=client_)) == 5
+
+
+def test_last_order_is_the_latest_placed(client_):
+    OrderFactory(client=client_, status=Status.DELIVERED, accepted_at=timezone.now())
+    latest = OrderFactory(client=client_, status=Status.ACCEPTED, accepted_at=timezone.now())
+    OrderFactory(client=client_, status=Status.DRAFT)
+
+    assert last_order(client_) == latest

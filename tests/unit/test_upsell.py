@@ -1,0 +1,304 @@
+"""orders.upsell: what to offer, in which order, and when enough was offered."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from orders.models import Order, Product, UpsellOffer
+from orders.upsell import offers_needed, suggest, upsell_status
+from tests.factories import (
+    ClientFactory,
+    ClientTypeFactory,
+    OrderFactory,
+    OrderLineFactory,
+    PriceColumnFactory,
+    ProductFactory,
+    ProductPriceFactory,
+    PromotionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+Reason = UpsellOffer.Reason
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def order():
+    return OrderFactory(client=ClientFactory())
+
+
+def priced(**kwargs) -> Product:
+    product = ProductFactory(**kwargs)
+    ProductPriceFactory(product=product, column=PriceColumnFactory(code="base"))
+    return product
+
+
+def placed(client, *products, days_ago=10, status=Order.Status.DELIVERED):
+    """An order the client placed ``days_ago`` with one line per product."""
+    placed_order = OrderFactory(
+        client=client,
+        status=status,
+        accepted_at=timezone.now() - timedelta(days=days_ago),
+    )
+    for product in products:
+        OrderLineFactory(order=placed_order, product=product)
+    return placed_order
+
+
+def reasons(suggestions):
+    return [s.reason for s in suggestions]
+
+
+def test_special_position_with_its_talking_point(order):
+    product = priced()
+    PromotionFactory(product=product, talking_point="Только на этой неделе −15%.")
+
+    (suggestion,) = suggest(order)
+
+    assert suggestion.product == product
+    assert suggestion.reason == Reason.SPECIAL
+    assert suggestion.talking_point == "Только на этой неделе −15%."
+
+
+def test_special_position_for_another_client_type_is_not_offered(order):
+    PromotionFactory(product=priced(), client_types=[ClientTypeFactory(code="horeca")])
+
+    assert suggest(order) == []
+
+
+def test_special_position_for_the_clients_type_is_offered(order):
+    PromotionFactory(product=priced(), client_types=[order.client.client_type])
+
+    assert reasons(suggest(order)) == [Reason.SPECIAL]
+
+
+def test_expired_promotion_is_not_offered(order):
+    PromotionFactory(
+        product=priced(),
+        valid_from=TODAY - timedelta(days=10),
+        valid_to=TODAY - timedelta(days=1),
+    )
+
+    assert suggest(order) == []
+
+
+def test_new_product_with_its_date(order):
+    product = priced(new_until=date(2099, 3, 31))
+
+    (suggestion,) = suggest(order)
+
+    assert (suggestion.product, suggestion.reason) == (product, Reason.NEW)
+    assert suggestion.talking_point == "New in our range until 31.03."
+
+
+def test_product_no_longer_new_is_not_offered(order):
+    priced(new_until=TODAY - timedelta(days=1))
+
+    assert suggest(order) == []
+
+
+def test_traditional_products_ranked_by_how_many_orders_had_them(order):
+    # given bread in two past orders, butter in one
+    bread, butter = priced(name="Хлеб"), priced(name="Масло")
+    placed(order.client, butter, bread)
+    placed(order.client, bread)
+
+    suggestions = suggest(order)
+
+    assert [s.product for s in suggestions] == [bread, butter]
+    assert reasons(suggestions) == [Reason.TRADITIONAL, Reason.TRADITIONAL]
+    assert suggestions[0].talking_point == (
+        "The client took it in 2 orders over the last six months."
+    )
+
+
+def test_traditional_ignores_old_cancelled_and_draft_orders(order):
+    placed(order.client, priced(), days_ago=200)
+    placed(order.client, priced(), status=Order.Status.CANCELLED)
+    placed(order.client, priced(), status=Order.Status.DRAFT)
+
+    assert suggest(order) == []
+
+
+def test_popular_with_clients_of_the_same_type(order):
+    neighbour = ClientFactory(client_type=order.client.client_type)
+    stranger = ClientFactory(client_type=ClientTypeFactory(code="horeca"))
+    popular = priced()
+    placed(neighbour, popular)
+    placed(stranger, priced())
+
+    (suggestion,) = suggest(order)
+
+    assert (suggestion.product, suggestion.reason) == (popular, Reason.TYPE_POPULAR)
+
+
+def test_nothing_already_on_the_order_or_already_offered(order):
+    on_order, offered, fresh = (priced(new_until=date(2099, 1, 1)) for _ in range(3))
+    OrderLineFactory(order=order, product=on_order)
+    UpsellOffer.objects.create(
+        order=order, product=offered, reason=Reason.NEW, response=UpsellOffer.Response.DECLINED
+    )
+
+    assert [s.product for s in suggest(order)] == [fresh]
+
+
+def test_products_without_a_price_in_the_clients_column_are_skipped(order):
+    ProductPriceFactory(
+        product=ProductFactory(new_until=date(2099, 1, 1)),
+        column=PriceColumnFactory(code="vip"),
+    )
+    PromotionFactory(product=ProductFactory())  # no price at all
+
+    assert suggest(order) == []
+
+
+def test_inactive_products_are_skipped(order):
+    priced(new_until=date(2099, 1, 1), is_active=False)
+
+    assert suggest(order) == []
+
+
+def test_limit(order):
+    for _ in range(6):
+        priced(new_until=date(2099, 1, 1))
+
+    assert len(suggest(order, limit=3)) == 3
+
+
+def test_preference_order_special_new_traditional_popular(order):
+    # given one product of each kind
+    neighbour = ClientFactory(client_type=order.client.client_type)
+    placed(neighbour, priced())
+    placed(order.client, priced())
+    priced(new_until=date(2099, 1, 1))
+    PromotionFactory(product=priced())
+
+    assert reasons(suggest(order)) == [
+        Reason.SPECIAL,
+        Reason.NEW,
+        Reason.TRADITIONAL,
+        Reason.TYPE_POPULAR,
+    ]
+
+
+def test_at_most_two_of_a_reason_while_others_are_available(order):
+    for _ in range(3):
+        PromotionFactory(product=priced())
+        priced(new_until=date(2099, 1, 1))
+
+    assert reasons(suggest(order)) == [Reason.SPECIAL] * 2 + [Reason.NEW] * 2
+
+
+def test_one_reason_fills_the_slots_when_nothing_else_exists(order):
+    for _ in range(5):
+        PromotionFactory(product=priced())
+
+    assert reasons(suggest(order)) == [Reason.SPECIAL] * 4
+
+
+def test_a_product_is_suggested_once_under_its_best_reason(order):
+    product = priced(new_until=date(2099, 1, 1))
+    PromotionFactory(product=product)
+    PromotionFactory(product=product)
+
+    assert reasons(suggest(order)) == [Reason.SPECIAL]
+
+
+def _count_suggest_queries(order) -> int:
+    fresh = Order.objects.get(pk=order.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        suggest(fresh)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_the_catalogue(order):
+    neighbour = ClientFactory(client_type=order.client.client_type)
+
+    def add_catalogue(n):
+        for _ in range(n):
+            PromotionFactory(product=priced())
+            priced(new_until=date(2099, 1, 1))
+            placed(order.client, priced(), priced())
+            placed(neighbour, priced())
+
+    add_catalogue(2)
+    small = _count_suggest_queries(order)
+    add_catalogue(20)
+    large = _count_suggest_queries(order)
+
+    assert small == large <= 6
+
+
+# --- upsell_status ------------------------------------------------------------------
+
+
+def offer(order, response=UpsellOffer.Response.DECLINED):
+    return UpsellOffer.objects.create(
+        order=order, product=priced(), reason=Reason.NEW, response=response
+    )
+
+
+def test_three_answered_offers_complete_the_upsell(order):
+    offer(order, UpsellOffer.Response.ACCEPTED)
+    offer(order)
+    offer(order)
+
+    status = upsell_status(order)
+
+    assert (status.required, status.answered, status.complete) == (3, 3, True)
+    assert offers_needed(order) == 0
+
+
+def test_two_answered_with_more_to_offer_is_incomplete(order):
+    offer(order)
+    offer(order)
+    priced(new_until=date(2099, 1, 1))
+
+    status = upsell_status(order)
+
+    assert (status.required, status.answered, status.complete) == (3, 2, False)
+    assert "1 more" in status.message
+    assert offers_needed(order) == 1
+
+
+def test_pending_offers_must_be_answered(order):
+    offer(order)
+    offer(order)
+    offer(order, UpsellOffer.Response.PENDING)
+
+    status = upsell_status(order)
+
+    assert (status.pending, status.complete) == (1, False)
+
+
+def test_small_catalogue_needs_everything_it_has_offered(order):
+    # given a catalogue with only two positions to offer, one of them answered
+    offer(order)
+    priced(new_until=date(2099, 1, 1))
+
+    status = upsell_status(order)
+
+    assert (status.required, status.available, status.complete) == (2, 2, False)
+    assert "only 2 positions" in status.message
+
+
+def test_small_catalogue_complete_once_all_offered_and_answered(order):
+    offer(order)
+    offer(order)
+
+    status = upsell_status(order)
+
+    assert (status.required, status.answered, status.complete) == (2, 2, True)
+    assert "Only 2 positions could be offered" in status.message
+
+
+def test_required_count_comes_from_settings(order, settings):
+    settings.ORDERDESK = {**settings.ORDERDESK, "UPSELL_REQUIRED": 0}
+
+    assert upsell_status(order).complete is True
