@@ -22,9 +22,8 @@ class CallLogFilter(ReviewLogFilter):
 
 
 def call_log_queryset(user):
-    return (
-        Call.objects.filter(review_scope(user))
-        .select_related("client__client_type", "client__manager", "operator", "outcome")
+    return Call.objects.filter(review_scope(user)).select_related(
+        "client__client_type", "client__manager", "operator", "outcome"
     )
 
 

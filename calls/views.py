@@ -53,7 +53,7 @@ def step_url(call: Call, step: str) -> str:
     return reverse("calls:step", args=[call.pk, step])
 
 
-def _own_call(request, call_id: int) -> Call:
+def own_call(request, call_id: int) -> Call:
     """The operator's own call; someone else's id is a 404 and changes nothing."""
     return get_object_or_404(
         Call.objects.select_related(
@@ -202,7 +202,7 @@ def render_step(request, call: Call, step: str, *, status: int = 200, push: bool
 @console_required
 def step(request, call_id: int, step: str):
     """GET shows the step; POST does the step's action (one URL per step)."""
-    call = _own_call(request, call_id)
+    call = own_call(request, call_id)
     if step not in Step.values:
         return redirect(step_url(call, call.step or Step.IDENTIFY))
     if request.method == "POST":
@@ -283,7 +283,7 @@ def _transfer(request, call: Call):
 @require_GET
 def reference_search(request, call_id: int):
     """Active search on the reference step: products with prices in the caller's column."""
-    call = _own_call(request, call_id)
+    call = own_call(request, call_id)
     query = request.GET.get("q", "")
     products = product_search(q=query, client=call.client)
     return render(
@@ -296,7 +296,7 @@ def reference_search(request, call_id: int):
 @console_required
 @require_POST
 def price_list(request, call_id: int):
-    call = _own_call(request, call_id)
+    call = own_call(request, call_id)
     form = PriceListForm(request.POST)
     if not form.is_valid():
         return _failed(request, call, Step.REFERENCE, None, price_list_form=form)

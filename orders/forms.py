@@ -2,9 +2,10 @@
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.models import Contact, DeliveryAddress
-from orders.models import DiscountRule, Order
+from orders.models import DiscountRule, Order, Product, UpsellOffer
 from orders.pricing import conflicting_rules
 
 
@@ -122,3 +123,92 @@ class OrderAdminForm(forms.ModelForm):
                 _("A draft is accepted only at the order desk, where the debt check runs.")
             )
         return status
+
+
+# --- order entry in the console: parse input only; orders.services decides ------------------
+
+
+class AddLineForm(forms.Form):
+    """A product id and a quantity; the server prices, so no price is ever read."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.all(),
+        error_messages={"invalid_choice": gettext_lazy("That product does not exist.")},
+    )
+    quantity = forms.CharField(max_length=32)
+
+
+class LineForm(forms.Form):
+    quantity = forms.CharField(max_length=32, required=False)
+    remove = forms.BooleanField(required=False)
+
+
+class OfferAnswerForm(forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.all(),
+        error_messages={"invalid_choice": gettext_lazy("That product does not exist.")},
+    )
+    reason = forms.ChoiceField(choices=UpsellOffer.Reason.choices)
+    response = forms.ChoiceField(
+        choices=[
+            (UpsellOffer.Response.ACCEPTED, UpsellOffer.Response.ACCEPTED.label),
+            (UpsellOffer.Response.DECLINED, UpsellOffer.Response.DECLINED.label),
+        ]
+    )
+
+
+class DeliveryForm(forms.Form):
+    fulfilment = forms.ChoiceField(
+        label=gettext_lazy("How the goods travel"),
+        choices=Order.Fulfilment.choices,
+        widget=forms.RadioSelect,
+    )
+    delivery_date = forms.DateField(
+        label=gettext_lazy("Delivery date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    delivery_window = forms.ChoiceField(label=gettext_lazy("Time window"), required=False)
+    delivery_address = forms.ModelChoiceField(
+        label=gettext_lazy("Address"), queryset=DeliveryAddress.objects.none(), required=False
+    )
+    receiver = forms.ModelChoiceField(
+        label=gettext_lazy("Receiver (must be present)"),
+        queryset=Contact.objects.none(),
+        required=False,
+    )
+    payment_form = forms.ChoiceField(
+        label=gettext_lazy("Payment"), choices=Order.PaymentForm.choices
+    )
+    payment_documents = forms.CharField(
+        label=gettext_lazy("Documents"), max_length=200, required=False
+    )
+    pickup_arrival = forms.DateTimeField(
+        label=gettext_lazy("Client's transport arrives"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+    shipping_details = forms.CharField(
+        label=gettext_lazy("Shipping: carrier, consignee, address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, client, windows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_address"].queryset = client.addresses.all()
+        self.fields["receiver"].queryset = client.contacts.filter(can_receive_goods=True)
+        self.fields["delivery_window"].choices = [("", "—"), *((w, w) for w in windows)]
+        if not client.client_type.is_regional:
+            self.fields["fulfilment"].choices = [
+                c for c in Order.Fulfilment.choices if c[0] == Order.Fulfilment.DELIVERY
+            ]
+
+
+class AcceptForm(forms.Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ConfirmationForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail"))

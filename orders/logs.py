@@ -22,9 +22,8 @@ class OrderLogFilter(ReviewLogFilter):
 
 
 def order_log_queryset(user):
-    return (
-        Order.objects.filter(review_scope(user), accepted_at__isnull=False)
-        .select_related("client__client_type", "client__manager", "operator", "price_column")
+    return Order.objects.filter(review_scope(user), accepted_at__isnull=False).select_related(
+        "client__client_type", "client__manager", "operator", "price_column"
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from calls.models import Call, CallEvent
 from clients.debt import check_debt
 from clients.models import Client
+from orders.delivery import delivery_problems
 from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
 from orders.models import Order, OrderLine, Product, UpsellOffer
 from orders.pricing import format_quantity, quote
@@ -57,7 +58,7 @@ def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
         )
         if existing is not None:
             return existing
-    return Order.objects.create(
+    order = Order.objects.create(
         client=client,
         operator=operator,
         call=call,
@@ -65,6 +66,13 @@ def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
         price_column=client.client_type.default_price_column,
         total=Decimal("0.00"),
     )
+    if call is not None:
+        _call_event(call.pk, operator, CallEvent.Kind.ORDER_STARTED, order=order.pk)
+    return order
+
+
+def _call_event(call_id: int, by, kind: str, **data) -> None:
+    CallEvent.objects.create(call_id=call_id, at=timezone.now(), by=by, kind=kind, data=data)
 
 
 @transaction.atomic
@@ -175,6 +183,16 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str) 
     offer.response = response
     offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()
     offer.save()
+    if order.call_id and response != UpsellOffer.Response.PENDING:
+        _call_event(
+            order.call_id,
+            order.operator,
+            CallEvent.Kind.OFFER_ANSWERED,
+            order=order.pk,
+            product=product.pk,
+            reason=reason,
+            response=response,
+        )
 
     lines = _lines(order)
     accepted = response == UpsellOffer.Response.ACCEPTED
@@ -285,7 +303,7 @@ def validate_quantity(product: Product, raw) -> Decimal:
     if isinstance(raw, bool):
         raw = None
     try:
-        quantity = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+        quantity = raw if isinstance(raw, Decimal) else Decimal(_plain_number(raw))
     except (InvalidOperation, ValueError, TypeError):
         quantity = None
     if quantity is None or not quantity.is_finite():
@@ -308,6 +326,11 @@ def validate_quantity(product: Product, raw) -> Decimal:
     if problems:
         raise OrderInvalid(problems)
     return quantity.quantize(Decimal(1).scaleb(-QUANTITY_DECIMALS))
+
+
+def _plain_number(raw) -> str:
+    """ "12,5", "1 250" and "12.5" as people type them → "12.5", "1250", "12.5"."""
+    return str(raw).strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
 
 
 # --- internals -----------------------------------------------------------------------
@@ -335,6 +358,9 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID) -> Order:
         raise UpsellIncomplete(
             needed=upsell.required, answered=upsell.answered, message=upsell.message
         )
+    problems = delivery_problems(order)
+    if problems:
+        raise OrderInvalid(problems)
     check = check_debt(client, adding=priced.total)
     if check.blocked:
         raise OrderBlocked(check)

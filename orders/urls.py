@@ -5,5 +5,22 @@ from orders import views
 app_name = "orders"
 urlpatterns = [
     path("calls/<int:call_id>/order/", views.entry, name="entry"),
+    path("calls/<int:call_id>/order/search/", views.search, name="search"),
+    path("calls/<int:call_id>/order/lines/", views.add_line, name="add_line"),
+    path(
+        "calls/<int:call_id>/order/lines/<int:product_id>/", views.change_line, name="change_line"
+    ),
+    path("calls/<int:call_id>/order/repeat/", views.repeat_last, name="repeat_last"),
+    path("calls/<int:call_id>/order/offers/", views.answer_offer, name="answer_offer"),
+    path("calls/<int:call_id>/order/delivery/", views.delivery, name="delivery"),
+    path("calls/<int:call_id>/order/review/", views.review, name="review"),
+    path("calls/<int:call_id>/order/accept/", views.accept, name="accept"),
+    path("calls/<int:call_id>/order/done/", views.done, name="done"),
+    path("orders/<int:order_id>/confirmation/", views.confirmation, name="confirmation"),
+    path(
+        "orders/<int:order_id>/confirmation/send/",
+        views.send_confirmation_view,
+        name="send_confirmation",
+    ),
     path("logs/orders/", views.order_log, name="order_log"),
 ]

@@ -1,13 +1,412 @@
+"""Taking the order inside a call (SPEC F-ORD-1…6): thin views over orders.services.
+
+Every page sits under the call's URL (``calls/<id>/order/…``), renders the whole
+page on a normal request and the ``#order-main`` panel for htmx.
+"""
+
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from calls.flow import Step, first_unready_step, guard
+from calls.selectors import client_card
+from calls.views import SCRIPT, own_call, step_url
+from clients.debt import check_debt
 from orderdesk.logs import render_log
-from orders import logs
+from orderdesk.scope import review_scope
+from orders import logs, services
+from orders.delivery import (
+    DeliveryTerms,
+    delivery_problems,
+    delivery_windows,
+    next_delivery_day,
+    set_delivery,
+)
+from orders.errors import OrderBlocked, OrderError, UpsellIncomplete
+from orders.forms import (
+    AcceptForm,
+    AddLineForm,
+    ConfirmationForm,
+    DeliveryForm,
+    LineForm,
+    OfferAnswerForm,
+)
+from orders.models import Order, UpsellOffer
+from orders.notifications import send_confirmation
+from orders.pricing import threshold_hints
+from orders.selectors import product_search
+from orders.upsell import suggest, upsell_status
+
+order_required = permission_required("orders.take_order", raise_exception=True)
+
+ORDER_STAGES = [
+    ("entry", _("Lines and offers")),
+    ("delivery", _("Delivery and payment")),
+    ("review", _("Read-back")),
+]
 
 
-@permission_required("orders.take_order", raise_exception=True)
+def _draft(request, call_id: int):
+    """The call and its draft order; the debt gate runs when the draft is opened."""
+    call = own_call(request, call_id)
+    back = first_unready_step(call, Step.ORDER)
+    if back is not None:
+        return call, None, redirect(step_url(call, back))
+    try:
+        order = services.start_order(client=call.client, operator=request.user, call=call)
+    except OrderBlocked as blocked:
+        messages.error(request, blocked.message)
+        return call, None, redirect(step_url(call, Step.ROUTE))
+    return call, order, None
+
+
+def _context(request, call, order, stage: str, **extra) -> dict:
+    lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
+    debt = check_debt(order.client, adding=order.total)
+    context = {
+        "call": call,
+        "order": order,
+        "lines": lines,
+        "stage": stage,
+        "stages": ORDER_STAGES,
+        "steps": [
+            {
+                "step": s,
+                "label": Step(s).label,
+                "url": step_url(call, s),
+                "current": s == Step.ROUTE,
+                "ready": guard(call, s) is None,
+            }
+            for s in SCRIPT
+        ],
+        "card": client_card(order.client),
+        "debt_after": debt,
+        "upsell": upsell_status(order),
+        "nav_active": "console",
+    }
+    if stage == "entry":
+        context["suggestions"] = [
+            {
+                "product": s.product,
+                "reason": s.reason,
+                "label": UpsellOffer.Reason(s.reason).label,
+                "talking_point": s.talking_point,
+            }
+            for s in suggest(order)
+        ]
+        context["offers"] = list(
+            order.offers.select_related("product").order_by("offered_at", "pk")
+        )
+        context["hints"] = threshold_hints(
+            order.client, [(ln.product, ln.quantity) for ln in lines]
+        )
+    context.update(extra)
+    return context
+
+
+def _render(request, call, order, stage: str, *, push: bool = False, **extra):
+    template = f"orders/{stage}.html"
+    context = _context(request, call, order, stage, **extra)
+    response = render(request, f"{template}#order-main" if request.htmx else template, context)
+    if request.htmx and push:
+        response["HX-Push-Url"] = reverse(f"orders:{stage}", args=[call.pk])
+    return response
+
+
+def _error_messages(error: OrderError) -> list[str]:
+    return list(getattr(error, "messages", None) or [error.message])
+
+
+def _form_errors(form) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+# --- lines and offers -------------------------------------------------------------------
+
+
+@order_required
+@require_GET
 def entry(request, call_id: int):
-    return render(request, "orders/entry.html", {"nav_active": "console"})
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    if order.status != Order.Status.DRAFT:
+        return redirect("orders:done", call_id=call.pk)
+    return _render(request, call, order, "entry")
+
+
+@order_required
+@require_GET
+def search(request, call_id: int):
+    call = own_call(request, call_id)
+    query = request.GET.get("q", "")
+    products = product_search(q=query, client=call.client) if call.client_id else []
+    return render(
+        request,
+        "orders/entry.html#search-results",
+        {"call": call, "products": products, "q": query},
+    )
+
+
+@order_required
+@require_POST
+def add_line(request, call_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    form = AddLineForm(request.POST)
+    errors = _form_errors(form) if not form.is_valid() else []
+    if not errors:
+        try:
+            order = services.set_line(
+                order=order,
+                product=form.cleaned_data["product"],
+                quantity=form.cleaned_data["quantity"],
+            )
+        except OrderError as error:
+            errors = _error_messages(error)
+    return _after_change(request, call, order, errors)
+
+
+@order_required
+@require_POST
+def change_line(request, call_id: int, product_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    line = order.lines.filter(product_id=product_id).select_related("product").first()
+    if line is None:
+        raise Http404(_("That line is not on this order."))
+    form = LineForm(request.POST)
+    errors = []
+    try:
+        if form.is_valid() and form.cleaned_data["remove"]:
+            order = services.remove_line(order=order, product=line.product)
+        else:
+            order = services.set_line(
+                order=order, product=line.product, quantity=request.POST.get("quantity", "")
+            )
+    except OrderError as error:
+        errors = _error_messages(error)
+    return _after_change(request, call, order, errors)
+
+
+@order_required
+@require_POST
+def repeat_last(request, call_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    errors, notices = [], []
+    try:
+        order = services.repeat_last_order(order=order)
+    except OrderError as error:
+        errors = _error_messages(error)
+    else:
+        skipped = getattr(order, "repeat_skipped", [])
+        if skipped:
+            names = ", ".join(p.name for p in skipped)
+            notices.append(
+                _("Not repeated (no longer sold or priced): %(names)s") % {"names": names}
+            )
+    return _after_change(request, call, order, errors, notices=notices)
+
+
+@order_required
+@require_POST
+def answer_offer(request, call_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    form = OfferAnswerForm(request.POST)
+    errors = _form_errors(form) if not form.is_valid() else []
+    if not errors:
+        try:
+            services.record_offer(order=order, **form.cleaned_data)
+        except OrderError as error:
+            errors = _error_messages(error)
+        order.refresh_from_db()
+    return _after_change(request, call, order, errors)
+
+
+def _after_change(request, call, order, errors, *, notices=()):
+    if request.htmx:
+        return _render(request, call, order, "entry", errors=errors, notices=list(notices))
+    for error in errors:
+        messages.error(request, error)
+    return redirect("orders:entry", call_id=call.pk)
+
+
+# --- delivery, read-back, acceptance ---------------------------------------------------
+
+
+@order_required
+@require_http_methods(["GET", "POST"])
+def delivery(request, call_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    status = upsell_status(order)
+    if not order.lines.exists() or not status.complete:
+        messages.warning(
+            request, status.message if order.lines.exists() else _("Add at least one line first.")
+        )
+        if request.htmx:
+            return _render(request, call, order, "entry", push=True)
+        return redirect("orders:entry", call_id=call.pk)
+    client = order.client
+    form_kwargs = {"client": client, "windows": delivery_windows()}
+    if request.method == "GET":
+        form = DeliveryForm(initial=_delivery_initial(order), **form_kwargs)
+        return _render(request, call, order, "delivery", form=form)
+    form = DeliveryForm(request.POST, **form_kwargs)
+    errors = _form_errors(form) if not form.is_valid() else []
+    if not errors:
+        try:
+            set_delivery(order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user)
+        except OrderError as error:
+            errors = _error_messages(error)
+    if errors:
+        return _render(request, call, order, "delivery", form=form, errors=errors)
+    order.refresh_from_db()
+    if request.htmx:
+        return _render(request, call, order, "review", push=True, accept_key=uuid.uuid4())
+    return redirect("orders:review", call_id=call.pk)
+
+
+def _delivery_initial(order: Order) -> dict:
+    client = order.client
+    address = order.delivery_address or client.addresses.filter(is_default=True).first()
+    receiver = order.receiver or client.contacts.filter(can_receive_goods=True).first()
+    return {
+        "fulfilment": order.fulfilment,
+        "delivery_date": order.delivery_date or next_delivery_day(),
+        "delivery_window": order.delivery_window or delivery_windows()[0],
+        "delivery_address": address,
+        "receiver": receiver,
+        "payment_form": order.payment_form
+        or (
+            Order.PaymentForm.PREPAYMENT
+            if client.credit_limit == 0
+            else Order.PaymentForm.BANK_TRANSFER
+        ),
+        "payment_documents": order.payment_documents or _("Invoice and waybill (TORG-12)"),
+        "pickup_arrival": order.pickup_arrival,
+        "shipping_details": order.shipping_details,
+    }
+
+
+@order_required
+@require_GET
+def review(request, call_id: int):
+    call, order, away = _draft(request, call_id)
+    if away:
+        return away
+    problems = delivery_problems(order)
+    if problems:
+        return redirect("orders:delivery", call_id=call.pk)
+    return _render(request, call, order, "review", accept_key=uuid.uuid4())
+
+
+@order_required
+@require_POST
+def accept(request, call_id: int):
+    call = own_call(request, call_id)
+    order = Order.objects.filter(call=call).order_by("-pk").first()
+    if order is None:
+        raise Http404(_("This call has no order."))
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        errors = [_("The confirmation key is missing or malformed. Reload the page.")]
+        return _render(request, call, order, "review", errors=errors, accept_key=uuid.uuid4())
+    try:
+        order = services.accept_order(
+            order, by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+        )
+    except OrderBlocked as blocked:
+        messages.error(request, blocked.message)
+        return _go(request, step_url(call, Step.ROUTE))
+    except UpsellIncomplete as error:
+        messages.warning(request, error.message)
+        return _go(request, reverse("orders:entry", args=[call.pk]))
+    except OrderError as error:
+        return _render(
+            request, call, order, "review", errors=_error_messages(error), accept_key=uuid.uuid4()
+        )
+    return _go(request, reverse("orders:done", args=[call.pk]))
+
+
+def _go(request, url):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@order_required
+@require_GET
+def done(request, call_id: int):
+    call = own_call(request, call_id)
+    order = (
+        Order.objects.filter(call=call)
+        .exclude(status=Order.Status.DRAFT)
+        .select_related("client__client_type")
+        .order_by("-pk")
+        .first()
+    )
+    if order is None:
+        return redirect("orders:entry", call_id=call.pk)
+    email = order.client.contacts.exclude(email="").values_list("email", flat=True).first()
+    form = ConfirmationForm(initial={"email": email or order.client.email})
+    return _render(request, call, order, "done", form=form)
+
+
+# --- the confirmation ------------------------------------------------------------------
+
+
+def _visible_order(request, order_id: int) -> Order:
+    """Orders the user took, or may review; anything else is a 404."""
+    orders = Order.objects.exclude(status=Order.Status.DRAFT).select_related(
+        "client__client_type", "operator", "delivery_address", "receiver", "price_column"
+    )
+    if request.user.has_perm("orders.review_orders"):
+        orders = orders.filter(review_scope(request.user))
+    elif request.user.has_perm("orders.take_order"):
+        orders = orders.filter(operator=request.user)
+    else:
+        raise Http404
+    return get_object_or_404(orders, pk=order_id)
+
+
+@require_GET
+def confirmation(request, order_id: int):
+    order = _visible_order(request, order_id)
+    lines = order.lines.select_related("product", "price_column", "rule").order_by("pk")
+    return render(request, "orders/confirmation.html", {"order": order, "lines": lines})
+
+
+@require_POST
+def send_confirmation_view(request, order_id: int):
+    order = _visible_order(request, order_id)
+    form = ConfirmationForm(request.POST)
+    if form.is_valid():
+        send_confirmation(order=order, to=form.cleaned_data["email"])
+        messages.success(
+            request,
+            _("The confirmation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+        )
+    else:
+        messages.error(request, _("Enter a valid e-mail address."))
+    if order.call_id and order.operator_id == request.user.pk:
+        return redirect("orders:done", call_id=order.call_id)
+    return redirect("orders:confirmation", order_id=order.pk)
+
+
+# --- review ----------------------------------------------------------------------------
 
 
 @permission_required("orders.review_orders", raise_exception=True)

@@ -35,3 +35,17 @@ def duration(value):
     hours, rest = divmod(total, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def qty(value):
+    """A quantity without trailing zeros, localised: 12.500 → 12,5 (ru) / 12.5 (en)."""
+    if value is None or value == "":
+        return ""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    normal = Decimal(value).normalize()
+    places = max(-normal.as_tuple().exponent, 0)
+    return number_format(normal, places)

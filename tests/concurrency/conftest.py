@@ -14,6 +14,7 @@ from tests.factories import (
     ProductFactory,
     ProductPriceFactory,
     UserFactory,
+    arrange_delivery,
 )
 
 THREAD_TIMEOUT = 60
@@ -90,6 +91,6 @@ def make_ready_order(operator):
                 reason=UpsellOffer.Reason.SPECIAL,
                 response=UpsellOffer.Response.DECLINED,
             )
-        return order
+        return arrange_delivery(order)
 
     return make

@@ -24,6 +24,7 @@ from tests.factories import (
     ProductPriceFactory,
     ReceivableFactory,
     UserFactory,
+    arrange_delivery,
 )
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def ready_order(client, operator, *, amount="300.00", call=None) -> Order:
     order = services.start_order(client=client, operator=operator, call=call)
     order = services.set_line(order=order, product=priced(amount), quantity=D("1"))
     satisfy_upsell(order)
-    return order
+    return arrange_delivery(order)
 
 
 def accept(order, operator, key=None):
@@ -358,7 +359,7 @@ def test_accept_numbers_and_stamps_the_order(client_, operator):
     assert accepted.accepted_at is not None
     assert accepted.total == D("300.00")
     assert client_.last_order_at == accepted.accepted_at
-    event = CallEvent.objects.get(call=call)
+    event = CallEvent.objects.get(call=call, kind=CallEvent.Kind.ORDER_ACCEPTED)
     assert (event.kind, event.by, event.data["number"]) == (
         CallEvent.Kind.ORDER_ACCEPTED,
         operator,
