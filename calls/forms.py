@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import CallOutcome, Feedback, Purpose
+from calls.models import CallOutcome, CallTask, Feedback, Purpose
 from calls.services import PriceListFormat
 from clients.models import ClientType
 from orderdesk.models import Department
@@ -14,6 +14,18 @@ from orderdesk.roles import Role
 
 class StartCallForm(forms.Form):
     phone = forms.CharField(label=_("Caller's number"), max_length=64)
+
+
+class TaskCallForm(forms.Form):
+    """Dial one of the operator's own open tasks; anyone else's id is "not a valid choice"."""
+
+    task = forms.ModelChoiceField(queryset=CallTask.objects.none())
+
+    def __init__(self, *args, operator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = CallTask.objects.filter(
+            assigned_to=operator, status=CallTask.Status.OPEN
+        ).select_related("client")
 
 
 class NewClientForm(forms.Form):

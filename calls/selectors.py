@@ -161,6 +161,7 @@ class Inbox:
     transfers: list[Transfer]
     tasks: list[CallTask]
     feedback: list[Feedback]
+    new_orders: list[Order] = ()  # the feed: orders accepted in the last day, not counted
 
     @property
     def total(self) -> int:
@@ -210,7 +211,30 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         .prefetch_related("departments")
         .order_by("-created_at", "-id")[:limit]
     )
-    return Inbox(transfers=list(transfers), tasks=list(tasks), feedback=list(feedback))
+    return Inbox(
+        transfers=list(transfers),
+        tasks=list(tasks),
+        feedback=list(feedback),
+        new_orders=recent_orders_for(user),
+    )
+
+
+NEW_ORDERS_WINDOW = timedelta(days=1)
+NEW_ORDERS_LIMIT = 20
+
+
+def recent_orders_for(user) -> list[Order]:
+    """Orders accepted in the last day for the clients the user reviews (F-ORD-6 feed)."""
+    from orderdesk.scope import review_scope
+
+    if not user.has_perm("orders.review_orders"):
+        return []
+    since = timezone.now() - NEW_ORDERS_WINDOW
+    return list(
+        Order.objects.filter(review_scope(user), accepted_at__gte=since)
+        .select_related("client", "operator")
+        .order_by("-accepted_at", "-id")[:NEW_ORDERS_LIMIT]
+    )
 
 
 def inbox_count(user) -> int:
@@ -220,3 +244,26 @@ def inbox_count(user) -> int:
         for items in (_open_transfers(user), _open_assign_tasks(user), _open_feedback(user))
     ]
     return ids[0].union(*ids[1:], all=True).count()
+
+
+# --- the operator's call tasks ----------------------------------------------------------
+
+TASKS_ON_CONSOLE = 20
+
+
+def due_tasks_for(operator, *, now=None) -> list[CallTask]:
+    """Open call tasks for the operator that are due by the end of today (soonest first):
+    call-backs booked at wrap-up, asleep clients and instructed calls assigned to them."""
+    now = now or timezone.now()
+    end_of_day = timezone.make_aware(datetime.combine(timezone.localdate(now), time.max))
+    return list(
+        CallTask.objects.filter(
+            assigned_to=operator,
+            status=CallTask.Status.OPEN,
+            kind__in=[CallTask.Kind.CALL_BACK, CallTask.Kind.ASLEEP, CallTask.Kind.INSTRUCTED],
+        )
+        .filter(Q(due_at__isnull=True) | Q(due_at__lte=end_of_day))
+        .select_related("client")
+        .prefetch_related("client__phones")
+        .order_by("due_at", "id")[:TASKS_ON_CONSOLE]
+    )

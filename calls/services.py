@@ -147,6 +147,19 @@ def start_call(
     return call
 
 
+def start_task_call(*, task: CallTask, operator) -> Call:
+    """Dial the client of a call task (call-back, asleep client, instructed call): an
+    outbound call on the client's first number, linked to the task."""
+    if task.client_id is None:
+        raise CallError(_("This task has no client to call."))
+    phone = task.client.phones.order_by("pk").first()
+    if phone is None:
+        raise CallError(_("The client has no phone number."))
+    return start_call(
+        phone=str(phone.number), operator=operator, direction=Call.Direction.OUTBOUND, task=task
+    )
+
+
 @transaction.atomic
 def register_client(
     *,
@@ -497,6 +510,13 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     call.status = Call.Status.CLOSED
     call.step = Step.WRAP_UP
     call.save(update_fields=["outcome", "notes", "ended_at", "status", "step"])
+    if call.task_id and outcome.is_complete:
+        # The call this task asked for has happened: the task is done, its result reported.
+        CallTask.objects.filter(pk=call.task_id, status=CallTask.Status.OPEN).update(
+            status=CallTask.Status.DONE,
+            done_at=now,
+            result=f"{outcome.name}. {call.notes}".strip(),
+        )
     record_event(
         call=call,
         kind=CallEvent.Kind.WRAPPED_UP,

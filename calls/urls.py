@@ -7,6 +7,7 @@ urlpatterns = [
     path("console/", views.console, name="console"),
     path("console/start/", views.start, name="start"),
     path("console/incoming/", views.incoming, name="incoming"),
+    path("console/task/", views.start_task, name="start_task"),
     path("calls/<int:call_id>/reference/search/", views.reference_search, name="reference_search"),
     path("calls/<int:call_id>/reference/price-list/", views.price_list, name="price_list"),
     path("calls/<int:call_id>/<slug:step>/", views.step, name="step"),

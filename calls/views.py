@@ -24,11 +24,12 @@ from calls.forms import (
     PriceListForm,
     PurposeForm,
     StartCallForm,
+    TaskCallForm,
     WrapUpForm,
 )
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from calls.routing import route_call, route_nonstandard
-from calls.selectors import client_card, inbox_for, open_call_for
+from calls.selectors import client_card, due_tasks_for, inbox_for, open_call_for
 from orderdesk.logs import render_log
 from orders.selectors import product_search
 
@@ -72,12 +73,16 @@ def own_call(request, call_id: int) -> Call:
 
 @console_required
 def console(request):
-    context = {
+    return render(request, "calls/console.html", _console_context(request, StartCallForm()))
+
+
+def _console_context(request, form) -> dict:
+    return {
         "nav_active": "console",
-        "form": StartCallForm(),
+        "form": form,
         "open_call": open_call_for(request.user),
+        "tasks": due_tasks_for(request.user),
     }
-    return render(request, "calls/console.html", context)
 
 
 @console_required
@@ -91,10 +96,25 @@ def start(request):
             form.add_error("phone", error.message)
         else:
             return _go(request, step_url(call, call.step or Step.IDENTIFY))
-    context = {"form": form, "nav_active": "console", "open_call": None}
     if request.htmx:
-        return render(request, "calls/console.html#start-form", context)
-    return render(request, "calls/console.html", context, status=422)
+        return render(request, "calls/console.html#start-form", {"form": form})
+    return render(request, "calls/console.html", _console_context(request, form), status=422)
+
+
+@console_required
+@require_POST
+def start_task(request):
+    """Call the client of one of the operator's tasks (call-back, asleep, instructed)."""
+    form = TaskCallForm(request.POST, operator=request.user)
+    if not form.is_valid():
+        messages.error(request, _("That task is not yours or is already closed."))
+        return _go(request, reverse("calls:console"))
+    try:
+        call = services.start_task_call(task=form.cleaned_data["task"], operator=request.user)
+    except CallError as error:
+        messages.error(request, error.message)
+        return _go(request, reverse("calls:console"))
+    return _go(request, step_url(call, call.step or Step.IDENTIFY))
 
 
 @console_required

