@@ -42,9 +42,7 @@ class ReviewLogFilter(django_filters.FilterSet):
         label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
     )
     operator = StaffFilter(label=_("Operator"), queryset=lambda request: _staff(Role.OPERATOR))
-    client = django_filters.CharFilter(
-        label=_("Client (name or phone)"), method="filter_client"
-    )
+    client = django_filters.CharFilter(label=_("Client (name or phone)"), method="filter_client")
     client_type = django_filters.ModelChoiceFilter(
         label=_("Client type"), field_name="client__client_type", queryset=ClientType.objects.all()
     )

@@ -1,11 +1,12 @@
 """Admin for the catalogue, prices, discount rules, promotions and (read-mostly) orders."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from orders.errors import OrderError
 from orders.forms import DiscountRuleAdminForm, OrderAdminForm
 from orders.models import (
     DiscountRule,
@@ -19,6 +20,7 @@ from orders.models import (
     UpsellOffer,
 )
 from orders.resources import ProductPriceResource, ProductResource
+from orders.services import change_status
 
 
 class ReadOnlyAdminMixin:
@@ -203,8 +205,10 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "client__name"]
     date_hierarchy = "accepted_at"
     show_full_result_count = False
+    actions = ["mark_in_fulfilment", "mark_delivered", "cancel", "reopen"]
     readonly_fields = [
         "number",
+        "status",
         "client",
         "call",
         "operator",
@@ -246,6 +250,41 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def _move(self, request, queryset, status):
+        """Each order through change_status: the life cycle and the debt gate hold here too."""
+        moved, refused = 0, []
+        for order in queryset:
+            try:
+                change_status(order=order, status=status, by=request.user)
+                moved += 1
+            except OrderError as error:
+                refused.append(f"{order}: {error.message}")
+        if moved:
+            self.message_user(
+                request,
+                _("%(count)s order(s) now %(status)s.")
+                % {"count": moved, "status": Order.Status(status).label},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    @admin.action(description=_("Mark as in fulfilment"), permissions=["change"])
+    def mark_in_fulfilment(self, request, queryset):
+        self._move(request, queryset, Order.Status.IN_FULFILMENT)
+
+    @admin.action(description=_("Mark as delivered"), permissions=["change"])
+    def mark_delivered(self, request, queryset):
+        self._move(request, queryset, Order.Status.DELIVERED)
+
+    @admin.action(description=_("Cancel"), permissions=["change"])
+    def cancel(self, request, queryset):
+        self._move(request, queryset, Order.Status.CANCELLED)
+
+    @admin.action(description=_("Re-open (re-checks the debt gate)"), permissions=["change"])
+    def reopen(self, request, queryset):
+        self._move(request, queryset, Order.Status.ACCEPTED)
 
     def has_delete_permission(self, request, obj=None):
         return False

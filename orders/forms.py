@@ -80,19 +80,14 @@ class DiscountRuleAdminForm(forms.ModelForm):
 
 
 class OrderAdminForm(forms.ModelForm):
-    """An order's address and receiver come from its own client; acceptance is not an edit."""
-
-    ACCEPTED_STATUSES = (
-        Order.Status.ACCEPTED,
-        Order.Status.IN_FULFILMENT,
-        Order.Status.DELIVERED,
-    )
+    """An order's address and receiver come from its own client. The status is not edited
+    here: it moves only through orders.services.change_status (admin actions), which
+    re-runs the debt gate where exposure grows."""
 
     class Meta:
         model = Order
         # What may be fixed after the call; the rest is shown read-only.
         fields = [
-            "status",
             "fulfilment",
             "delivery_date",
             "delivery_window",
@@ -114,15 +109,6 @@ class OrderAdminForm(forms.ModelForm):
             )
         if "receiver" in self.fields:
             self.fields["receiver"].queryset = Contact.objects.filter(client_id=client_id)
-
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        was = self.instance.status if self.instance.pk else Order.Status.DRAFT
-        if was == Order.Status.DRAFT and status in self.ACCEPTED_STATUSES:
-            raise forms.ValidationError(
-                _("A draft is accepted only at the order desk, where the debt check runs.")
-            )
-        return status
 
 
 # --- order entry in the console: parse input only; orders.services decides ------------------

@@ -399,18 +399,51 @@ def test_rule_history_is_shown(admin_client, admin_user):
 # --- orders are read-mostly ----------------------------------------------------------
 
 
-def test_a_draft_cannot_be_accepted_from_the_admin(admin_client):
+def test_the_status_cannot_be_typed_in_the_admin(admin_client):
     order = OrderFactory()
     page = admin_client.get(admin_url(Order, "change", order.pk))
 
     data = _form_data(page)
     data["status"] = Order.Status.ACCEPTED
-    response = admin_client.post(admin_url(Order, "change", order.pk), data)
+    admin_client.post(admin_url(Order, "change", order.pk), data)
 
-    assert response.status_code == 200
-    assert "status" in response.context["adminform"].form.errors
     order.refresh_from_db()
     assert order.status == Order.Status.DRAFT
+
+
+def _order_action(admin_client, action, *orders):
+    return admin_client.post(
+        admin_url(Order, "changelist"),
+        {"action": action, "_selected_action": [o.pk for o in orders]},
+        follow=True,
+    )
+
+
+def test_admin_actions_move_orders_along_the_life_cycle(admin_client):
+    order = OrderFactory(status=Order.Status.ACCEPTED, number="ЗК-1", accepted_at=timezone.now())
+    _order_action(admin_client, "mark_in_fulfilment", order)
+    order.refresh_from_db()
+    assert order.status == Order.Status.IN_FULFILMENT
+    response = _order_action(admin_client, "reopen", order)  # not allowed from in fulfilment
+    order.refresh_from_db()
+    assert order.status == Order.Status.IN_FULFILMENT
+    assert "cannot become" in response.content.decode()
+
+
+def test_reopening_a_cancelled_order_goes_through_the_debt_gate(admin_client):
+    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    ReceivableFactory(client=client, amount=Decimal("900.00"))
+    order = OrderFactory(
+        client=client,
+        status=Order.Status.CANCELLED,
+        number="ЗК-2",
+        accepted_at=timezone.now(),
+        total=Decimal("500.00"),
+    )
+    response = _order_action(admin_client, "reopen", order)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert "blocked" in response.content.decode()
 
 
 def test_order_delivery_address_choices_are_the_clients_own(admin_client):
