@@ -39,7 +39,7 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
 
     outstanding = Σ(amount − paid); overdue = outstanding on documents due before ``on``
     (due today is not overdue); exposure = outstanding + accepted/in-fulfilment orders
-    (+ ``adding``, the order being accepted). Blocked when overdue > 0 or, where a
+    that are not prepaid (+ ``adding``, the order being accepted). Blocked when overdue > 0 or, where a
     credit limit is set, exposure exceeds it.
     """
     from orders.models import Order  # orders depends on clients, not the other way
@@ -59,9 +59,13 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
             output_field=money,
         ),
     )
-    open_orders = Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES).aggregate(
-        total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
-    )["total"]
+    open_orders = (
+        Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES)
+        .exclude(payment_form=Order.PaymentForm.PREPAYMENT)  # paid in advance: no credit
+        .aggregate(
+            total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
+        )["total"]
+    )
 
     outstanding = Decimal(debt["outstanding"]).quantize(ZERO)
     overdue = Decimal(debt["overdue"]).quantize(ZERO)

@@ -36,6 +36,14 @@ TRANSITIONS = {
 }
 
 
+def credit_exposure(order: Order, amount: Decimal) -> Decimal:
+    """What ``amount`` of this order adds to the client's credit exposure: nothing when it
+    is paid in advance (so "limit 0 = prepayment only" clients can still order)."""
+    if order.payment_form == Order.PaymentForm.PREPAYMENT:
+        return Decimal("0.00")
+    return amount
+
+
 def order_number(order: Order) -> str:
     """The human number: "ЗК-" and the zero-padded id (unique because the id is)."""
     return f"{NUMBER_PREFIX}{order.pk:07d}"
@@ -256,7 +264,7 @@ def change_status(*, order: Order, status: str, by) -> Order:
             }
         )
     if status == Order.Status.ACCEPTED:  # re-opening a cancelled order
-        check = check_debt(order.client, adding=order.total)
+        check = check_debt(order.client, adding=credit_exposure(order, order.total))
         if check.blocked:
             raise OrderBlocked(check)
     order.status = status
@@ -291,7 +299,7 @@ def change_quantity_on_accepted(*, order: Order, product: Product, quantity, by)
     priced = quote(client, [(ln.product, ln.quantity) for ln in lines.values()], on=on)
     if priced.total > old_total:
         # check_debt already counts this order at its old total.
-        check = check_debt(client, adding=priced.total - old_total)
+        check = check_debt(client, adding=credit_exposure(order, priced.total - old_total))
         if check.blocked:
             raise OrderBlocked(check)
     _write_prices(order, list(lines.values()), priced)
@@ -361,7 +369,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID) -> Order:
     problems = delivery_problems(order)
     if problems:
         raise OrderInvalid(problems)
-    check = check_debt(client, adding=priced.total)
+    check = check_debt(client, adding=credit_exposure(order, priced.total))
     if check.blocked:
         raise OrderBlocked(check)
 

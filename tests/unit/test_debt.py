@@ -198,3 +198,24 @@ def test_reasons_mention_the_amounts():
 def test_factory_traits_block():
     assert check_debt(ClientFactory(with_overdue=True)).blocked
     assert check_debt(ClientFactory(over_limit=True)).blocked
+
+
+def test_prepaid_open_orders_are_not_credit_exposure():
+    from orders.models import Order
+    from tests.factories import ClientFactory, OrderFactory
+
+    client = ClientFactory(credit_limit=Decimal("0.00"))
+    OrderFactory(
+        client=client,
+        status=Order.Status.ACCEPTED,
+        total=Decimal("5000.00"),
+        payment_form=Order.PaymentForm.PREPAYMENT,
+    )
+    assert check_debt(client).blocked is False
+    OrderFactory(
+        client=client,
+        status=Order.Status.ACCEPTED,
+        total=Decimal("0.01"),
+        payment_form=Order.PaymentForm.BANK_TRANSFER,
+    )
+    assert check_debt(client).blocked is True

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from calls.models import CallEvent
+from clients.debt import check_debt
 from orderdesk.roles import Role
 from orders import services
 from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
@@ -584,3 +585,15 @@ def test_last_order_is_the_latest_placed(client_):
     OrderFactory(client=client_, status=Status.DRAFT)
 
     assert last_order(client_) == latest
+
+
+def test_prepayment_only_client_orders_on_prepayment(operator):
+    # given a client with limit 0 = prepayment only, and no debt
+    client = ClientFactory(credit_limit=D("0.00"))
+    order = ready_order(client, operator, amount="700.00")
+    assert order.payment_form == Order.PaymentForm.PREPAYMENT
+    # when
+    accepted = accept(order, operator)
+    # then the prepaid order went through and adds nothing to the exposure
+    assert accepted.status == Status.ACCEPTED
+    assert check_debt(client).exposure == D("0.00")
