@@ -39,8 +39,8 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
 
     outstanding = Σ(amount − paid); overdue = outstanding on documents due before ``on``
     (due today is not overdue); exposure = outstanding + accepted/in-fulfilment orders
-    that are not prepaid (+ ``adding``, the order being accepted). Blocked when overdue > 0 or, where a
-    credit limit is set, exposure exceeds it.
+    that are not prepaid (+ ``adding``, the order being accepted). Blocked when overdue > 0
+    or, where a credit limit is set, exposure exceeds it.
     """
     from orders.models import Order  # orders depends on clients, not the other way
 
