@@ -5,8 +5,6 @@ Every service that takes a call locks its row, checks that ``by`` is the call's 
 (``PermissionDenied`` otherwise) and that the call is still open (``CallError``).
 """
 
-import csv
-import io
 import json
 from datetime import timedelta
 
@@ -24,14 +22,13 @@ from django.utils.translation import gettext_lazy
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, Feedback, Purpose, Transfer
+from calls.price_lists import price_list_csv, price_list_pdf
 from calls.routing import Route, RouteRule, person_name, route_call
-from calls.selectors import price_list_rows
 from clients.models import Client, ClientPhone, ClientType, Contact
 from clients.phones import normalize_phone
 from clients.selectors import find_client_by_phone
 from orderdesk.models import Department
 from orderdesk.roles import Role
-from orders.models import Product
 
 ABANDONED_OUTCOME = "abandoned"
 FEEDBACK_MAX_LENGTH = 5000
@@ -400,18 +397,10 @@ def mark_feedback_handled(*, feedback: Feedback, by) -> Feedback:
 # --- reference: price lists and information given -----------------------------------
 
 
-def _price_list_csv(client: Client | None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("SKU"), _("Product"), _("Category"), _("Unit"), _("Price, ₽")])
-    for row in price_list_rows(client):
-        unit = Product.Unit(row.unit).label if row.unit in Product.Unit.values else row.unit
-        writer.writerow([row.sku, row.name, row.category, unit, f"{row.price:.2f}"])
-    # BOM so that spreadsheet programs read the Cyrillic text as UTF-8.
-    return out.getvalue().encode("utf-8-sig")
-
-
-PRICE_LIST_RENDERERS = {PriceListFormat.CSV: (_price_list_csv, "text/csv")}
+PRICE_LIST_RENDERERS = {
+    PriceListFormat.CSV: (price_list_csv, "text/csv"),
+    PriceListFormat.PDF: (price_list_pdf, "application/pdf"),
+}
 
 
 def deliver_price_list(*, client_id: int | None, to: str, fmt: str) -> None:

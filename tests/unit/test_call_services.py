@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
+from pypdf import PdfReader
 
 from calls.errors import CallError, StepNotReady
 from calls.flow import Step
@@ -715,13 +716,25 @@ def test_send_price_list_to_an_unknown_caller_uses_base_prices(
     assert ["CH-1", "Сыр Российский", "Бакалея", "pcs", "500.00"] in rows
 
 
+def test_send_price_list_as_pdf_with_cyrillic_text(
+    org, call, products, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send_price_list(call=call, contact_email="buyer@example.com", fmt="pdf", by=org.operator)
+    _name, content, mimetype = mailoutbox[0].attachments[0]
+    assert mimetype == "application/pdf"
+    assert content.startswith(b"%PDF-")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "Сыр Российский" in text
+    assert "450.00 ₽" in text or "450,00 ₽" in text
+
+
 @pytest.mark.parametrize(
     ("email", "fmt", "message"),
     [
         ("not-an-email", "csv", "is not a valid e-mail address"),
         ("", "csv", "is not a valid e-mail address"),
         ("a@example.com", "xlsx", "Choose CSV or PDF"),
-        ("a@example.com", "pdf", "PDF price lists are not available yet"),
     ],
 )
 def test_send_price_list_refuses_bad_input(
