@@ -165,6 +165,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fpdf2's font subsetting is chatty at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # Imports and exports in the admin follow the model permissions.
