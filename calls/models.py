@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -20,7 +21,7 @@ class CallOutcome(models.Model):
     is_sale = models.BooleanField(_("sale"), default=False)
     needs_callback = models.BooleanField(_("needs call-back"), default=False)
     is_complete = models.BooleanField(_("complete"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -263,9 +264,9 @@ class CallTask(models.Model):
         INSTRUCTED = "instructed", _("Instructed call")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("task", "Open")
+        DONE = "done", pgettext_lazy("task", "Done")
+        CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     client = models.ForeignKey(

@@ -67,7 +67,7 @@ class Product(models.Model):
 class PriceColumn(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     history = HistoricalRecords()
 
     class Meta:

@@ -84,9 +84,10 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def log_in(page, username: str, password: str = "pass-12345") -> None:
+def log_in(page, username: str, password: str = "pass-12345", *, succeeds: bool = True) -> None:
     page.goto("/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    if succeeds:
+        page.wait_for_url(lambda url: "/login/" not in url)

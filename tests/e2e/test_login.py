@@ -22,5 +22,5 @@ def test_operator_logs_in_and_lands_on_the_console(page):
 
 def test_wrong_password_shows_a_clear_message(page):
     make_staff(role=Role.OPERATOR, username="boris")
-    log_in(page, "boris", password="wrong-password")
+    log_in(page, "boris", password="wrong-password", succeeds=False)
     expect(page.get_by_role("alert")).to_contain_text("Неверное имя пользователя или пароль")
