@@ -54,11 +54,20 @@ ORDER_STAGES = [
 
 
 def _draft(request, call_id: int):
-    """The call and its draft order; the debt gate runs when the draft is opened."""
+    """The call and its draft order; the debt gate runs when the draft is opened.
+
+    Once the call's order is accepted that order is returned (no second draft is opened):
+    the pages send the operator to the done page and the services refuse any change.
+    """
     call = own_call(request, call_id)
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
+    placed = (
+        Order.objects.filter(call=call).exclude(status=Order.Status.DRAFT).order_by("-pk").first()
+    )
+    if placed is not None:
+        return call, placed, None
     try:
         order = services.start_order(client=call.client, operator=request.user, call=call)
     except OrderBlocked as blocked:
@@ -146,7 +155,7 @@ def entry(request, call_id: int):
 @require_GET
 def search(request, call_id: int):
     call = own_call(request, call_id)
-    query = request.GET.get("q", "")
+    query = request.GET.get("q", "").strip()
     products = product_search(q=query, client=call.client) if call.client_id else []
     return render(
         request,
@@ -155,24 +164,29 @@ def search(request, call_id: int):
     )
 
 
-@order_required
-@require_POST
-def add_line(request, call_id: int):
+def _change_order(request, call_id: int, form_class, change):
+    """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render."""
     call, order, away = _draft(request, call_id)
     if away:
         return away
-    form = AddLineForm(request.POST)
-    errors = _form_errors(form) if not form.is_valid() else []
+    form = form_class(request.POST)
+    errors = [] if form.is_valid() else _form_errors(form)
     if not errors:
         try:
-            order = services.set_line(
-                order=order,
-                product=form.cleaned_data["product"],
-                quantity=form.cleaned_data["quantity"],
-            )
+            change(order, form.cleaned_data)
         except OrderError as error:
             errors = _error_messages(error)
+    order.refresh_from_db()
     return _after_change(request, call, order, errors)
+
+
+@order_required
+@require_POST
+def add_line(request, call_id: int):
+    """Product id and quantity only: the server prices the line."""
+    return _change_order(
+        request, call_id, AddLineForm, lambda order, data: services.set_line(order=order, **data)
+    )
 
 
 @order_required
@@ -222,18 +236,12 @@ def repeat_last(request, call_id: int):
 @order_required
 @require_POST
 def answer_offer(request, call_id: int):
-    call, order, away = _draft(request, call_id)
-    if away:
-        return away
-    form = OfferAnswerForm(request.POST)
-    errors = _form_errors(form) if not form.is_valid() else []
-    if not errors:
-        try:
-            services.record_offer(order=order, **form.cleaned_data)
-        except OrderError as error:
-            errors = _error_messages(error)
-        order.refresh_from_db()
-    return _after_change(request, call, order, errors)
+    return _change_order(
+        request,
+        call_id,
+        OfferAnswerForm,
+        lambda order, data: services.record_offer(order=order, **data),
+    )
 
 
 def _after_change(request, call, order, errors, *, notices=()):
@@ -253,6 +261,8 @@ def delivery(request, call_id: int):
     call, order, away = _draft(request, call_id)
     if away:
         return away
+    if order.status != Order.Status.DRAFT:
+        return redirect("orders:done", call_id=call.pk)
     status = upsell_status(order)
     if not order.lines.exists() or not status.complete:
         messages.warning(
@@ -309,6 +319,8 @@ def review(request, call_id: int):
     call, order, away = _draft(request, call_id)
     if away:
         return away
+    if order.status != Order.Status.DRAFT:
+        return redirect("orders:done", call_id=call.pk)
     problems = delivery_problems(order)
     if problems:
         return redirect("orders:delivery", call_id=call.pk)
@@ -319,6 +331,10 @@ def review(request, call_id: int):
 @require_POST
 def accept(request, call_id: int):
     call = own_call(request, call_id)
+    back = first_unready_step(call, Step.ORDER)
+    if back is not None:  # e.g. the call was wrapped up or transferred meanwhile
+        messages.error(request, guard(call, Step.ORDER))
+        return _go(request, step_url(call, back))
     order = Order.objects.filter(call=call).order_by("-pk").first()
     if order is None:
         raise Http404(_("This call has no order."))
