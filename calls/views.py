@@ -379,7 +379,7 @@ def _inbox_context(request) -> dict:
     return {
         "nav_active": "inbox",
         "inbox": inbox_for(request.user),
-        "managers": AssignManagerForm.base_fields["manager"].queryset,
+        "managers": AssignManagerForm.base_fields["manager"].queryset.all(),  # fresh, not cached
     }
 
 
