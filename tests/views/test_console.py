@@ -346,3 +346,15 @@ def test_managers_inbox_shows_a_new_order_of_their_client_at_once(client, retail
     assert f'id="new-order-{order.pk}"' in html and "ЗК-0000042" in html
     client.force_login(make_staff(role=Role.MANAGER))
     assert "ЗК-0000042" not in client.get(reverse("calls:inbox")).content.decode()
+
+
+def test_inbox_offers_managers_created_after_the_first_request(client, org):
+    task_client = ClientFactory(manager=None)
+    CallTask.objects.create(
+        kind=CallTask.Kind.ASSIGN_MANAGER, client=task_client, assigned_to=org["head"]
+    )
+    client.force_login(org["head"])
+    client.get(reverse("calls:inbox"))
+    newcomer = make_staff(role=Role.MANAGER, last_name="Новенький")
+    assert "Новенький" in client.get(reverse("calls:inbox")).content.decode()
+    assert newcomer.is_active
