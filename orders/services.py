@@ -23,7 +23,7 @@ from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomp
 from orders.models import Order, OrderLine, Product, UpsellOffer
 from orders.pricing import format_quantity, quote
 from orders.selectors import last_order
-from orders.upsell import upsell_status
+from orders.upsell import offerable_suggestion, upsell_status
 
 QUANTITY_DECIMALS = 3
 NUMBER_PREFIX = "ЗК-"
@@ -186,7 +186,15 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str) 
     offer = UpsellOffer.objects.filter(order=order, product=product).first()
     was_accepted = offer is not None and offer.response == UpsellOffer.Response.ACCEPTED
     if offer is None:
+        # A first answer counts only for a product the upsell would offer; the server
+        # decides the reason, so neither lines already ordered nor a forged reason count.
+        suggestion = offerable_suggestion(order, product)
+        if suggestion is None:
+            raise OrderInvalid(
+                _("%(product)s cannot be offered on this order.") % {"product": product.name}
+            )
         offer = UpsellOffer(order=order, product=product)
+        reason = suggestion.reason
     offer.reason = reason
     offer.response = response
     offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()

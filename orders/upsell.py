@@ -152,6 +152,16 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
     return _diversify(pools, limit)
 
 
+OFFER_POOL = 50  # how far down the suggestions an operator's offer may come from
+
+
+def offerable_suggestion(order: Order, product: Product) -> Suggestion | None:
+    """The suggestion for ``product`` if it may be offered on ``order`` now, else ``None``:
+    only what ``suggest`` would propose counts as an offer (active, priced in the client's
+    column, not on the order, not offered yet, and new / special / traditional / popular)."""
+    return next((s for s in suggest(order, limit=OFFER_POOL) if s.product.pk == product.pk), None)
+
+
 def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestion]:
     chosen: list[Suggestion] = []
     seen: set[int] = set()

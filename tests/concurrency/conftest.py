@@ -2,10 +2,12 @@
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from orders import services
 from orders.models import Order, Product, UpsellOffer
@@ -68,8 +70,8 @@ def operator():
     return UserFactory()
 
 
-def priced(price: str) -> Product:
-    product = ProductFactory()
+def priced(price: str, **product_fields) -> Product:
+    product = ProductFactory(**product_fields)
     ProductPriceFactory(
         product=product, column=PriceColumnFactory(code="base"), price=Decimal(price)
     )
@@ -79,7 +81,10 @@ def priced(price: str) -> Product:
 @pytest.fixture
 def make_ready_order(operator):
     """Drafts of one line each, with three declined offers: ready to accept."""
-    offered = [priced("10.00") for _ in range(3)]
+    # new in the range, so the upsell offers them
+    offered = [
+        priced("10.00", new_until=timezone.localdate() + timedelta(days=30)) for _ in range(3)
+    ]
 
     def make(client, *, amount: str, call=None) -> Order:
         order = services.start_order(client=client, operator=operator, call=call)

@@ -55,6 +55,11 @@ def priced(price="100.00", **kwargs) -> Product:
     return product
 
 
+def offerable_product(price="100.00") -> Product:
+    """A priced product that is new in the range, so the upsell may offer it."""
+    return priced(price, new_until=timezone.localdate() + timedelta(days=30))
+
+
 def satisfy_upsell(order):
     """Three offers declined: the upsell is done."""
     for _ in range(3):
@@ -292,7 +297,7 @@ def test_repeat_without_a_previous_order_says_so(draft):
 
 
 def test_accepted_offer_adds_one_unit(draft):
-    product = priced("80.00")
+    product = offerable_product("80.00")
 
     offer = services.record_offer(
         order=draft,
@@ -310,7 +315,7 @@ def test_accepted_offer_adds_one_unit(draft):
 def test_declined_offer_adds_nothing(draft):
     services.record_offer(
         order=draft,
-        product=priced(),
+        product=offerable_product(),
         reason=UpsellOffer.Reason.NEW,
         response=UpsellOffer.Response.DECLINED,
     )
@@ -320,7 +325,7 @@ def test_declined_offer_adds_nothing(draft):
 
 
 def test_taking_an_acceptance_back_removes_its_line(draft):
-    product = priced()
+    product = offerable_product()
     kwargs = {"order": draft, "product": product, "reason": UpsellOffer.Reason.NEW}
     services.record_offer(**kwargs, response=UpsellOffer.Response.ACCEPTED)
 
@@ -330,13 +335,42 @@ def test_taking_an_acceptance_back_removes_its_line(draft):
     assert draft.offers.count() == 1
 
 
+def test_an_offer_takes_the_reason_the_server_gives_not_the_posted_one(draft):
+    offer = services.record_offer(
+        order=draft,
+        product=offerable_product(),
+        reason=UpsellOffer.Reason.SPECIAL,  # forged: it is a new product, not a promotion
+        response=UpsellOffer.Response.DECLINED,
+    )
+    assert offer.reason == UpsellOffer.Reason.NEW
+
+
+@pytest.mark.parametrize("which", ["ordinary", "inactive", "on_the_order"])
+def test_only_what_the_upsell_would_offer_counts(draft, which):
+    product = {
+        "ordinary": lambda: priced(),  # neither new, special, traditional nor popular
+        "inactive": lambda: priced(new_until=timezone.localdate(), is_active=False),
+        "on_the_order": lambda: offerable_product(),
+    }[which]()
+    if which == "on_the_order":
+        services.set_line(order=draft, product=product, quantity=D("2"))
+    with pytest.raises(OrderInvalid):
+        services.record_offer(
+            order=draft,
+            product=product,
+            reason=UpsellOffer.Reason.NEW,
+            response=UpsellOffer.Response.DECLINED,
+        )
+    assert not draft.offers.exists()
+
+
 def test_offers_only_on_drafts(client_, operator):
     order = accept(ready_order(client_, operator), operator)
 
     with pytest.raises(OrderInvalid):
         services.record_offer(
             order=order,
-            product=priced(),
+            product=offerable_product(),
             reason=UpsellOffer.Reason.NEW,
             response=UpsellOffer.Response.DECLINED,
         )
