@@ -80,9 +80,23 @@ def test_start_call_identifies_the_client_and_opens_its_step(client, operator, r
     assert response["HX-Redirect"] == step(call, call.step)
 
 
-@pytest.mark.parametrize("name", ["identify", "purpose", "wrap_up"])
+STEP_PURPOSE = {
+    "identify": None,
+    "purpose": None,
+    "route": "other",
+    "reference": "reference",
+    "feedback": "feedback",
+    "wrap_up": None,
+}
+
+
+@pytest.mark.parametrize("name", list(STEP_PURPOSE))
 def test_each_step_renders_as_full_page_and_as_htmx_panel(client, operator, retail_client, name):
     call = start_call(phone="+74951000005", operator=operator)
+    if STEP_PURPOSE[name]:
+        from calls.services import choose_purpose
+
+        choose_purpose(call=call, purpose=STEP_PURPOSE[name], by=operator)
     client.force_login(operator)
     full = client.get(step(call, name))
     assert full.status_code == 200 and b"<html" in full.content
@@ -90,6 +104,17 @@ def test_each_step_renders_as_full_page_and_as_htmx_panel(client, operator, reta
     panel = client.get(step(call, name), **HX)
     assert panel.status_code == 200 and b"<html" not in panel.content
     assert b'id="call-main"' in panel.content
+    assert f'data-step="{name}"'.encode() in panel.content
+
+
+def test_new_client_step_renders_as_full_page_and_as_htmx_panel(client, operator, org):
+    ClientTypeFactory(code="market", department=org["wholesale"])
+    call = start_call(phone="+74951000099", operator=operator)
+    client.force_login(operator)
+    full = client.get(step(call, "new_client"))
+    assert b"<html" in full.content and b'data-step="new_client"' in full.content
+    panel = client.get(step(call, "new_client"), **HX)
+    assert b"<html" not in panel.content and b'name="client_type"' in panel.content
 
 
 def test_a_step_that_is_not_ready_sends_the_operator_back(client, operator, retail_client):
