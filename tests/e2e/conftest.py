@@ -5,11 +5,13 @@ REQUIRE_E2E=1 (CI), where a missing Chromium is a failure.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CONSOLE_URL = re.compile(r"/console/$")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",

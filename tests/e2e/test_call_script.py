@@ -11,7 +11,7 @@ from calls.models import Call, CallTask, Feedback, Transfer
 from clients.models import Client
 from orderdesk.models import Department
 from orderdesk.roles import Role
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import CONSOLE_URL, log_in, screenshot
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -76,7 +76,7 @@ def finish(page, outcome_key: str | None = None):
     if outcome_key:
         page.keyboard.press(outcome_key)
     page.locator("#step-panel button[type=submit]").press("Enter")
-    expect(page).to_have_url(page.url.split("/calls/")[0] + "/console/")
+    expect(page).to_have_url(CONSOLE_URL)
 
 
 def test_key_client_is_transferred_to_its_manager(page, org):
@@ -243,7 +243,7 @@ def test_wrap_up_with_a_call_back(page, org):
     panel.locator("textarea[name=notes]").fill("Просил перезвонить завтра утром")
     screenshot(page, "call-wrap-up")
     panel.locator("button[type=submit]").click()
-    expect(page).to_have_url(page.url.split("/calls/")[0] + "/console/")
+    expect(page).to_have_url(CONSOLE_URL)
     task = CallTask.objects.get(kind=CallTask.Kind.CALL_BACK)
     assert task.assigned_to == org["operator"]
     assert timezone.localtime(task.due_at).strftime("%Y-%m-%dT%H:%M") == tomorrow
