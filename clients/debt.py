@@ -67,13 +67,39 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
         )["total"]
     )
 
-    outstanding = Decimal(debt["outstanding"]).quantize(ZERO)
-    overdue = Decimal(debt["overdue"]).quantize(ZERO)
-    open_orders = Decimal(open_orders).quantize(ZERO)
-    exposure = outstanding + open_orders + adding
-    limit = client.credit_limit
-    excess = max(exposure - limit, ZERO) if limit is not None else ZERO
+    return _verdict(
+        outstanding=Decimal(debt["outstanding"]).quantize(ZERO),
+        overdue=Decimal(debt["overdue"]).quantize(ZERO),
+        open_orders=Decimal(open_orders).quantize(ZERO),
+        adding=adding,
+        limit=client.credit_limit,
+    )
 
+
+def with_order(check: DebtCheck, amount: Decimal) -> DebtCheck:
+    """The same check with ``amount`` more on the account (the order on the screen),
+    without asking the database again."""
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    return _verdict(
+        outstanding=check.outstanding,
+        overdue=check.overdue,
+        open_orders=check.open_orders,
+        adding=check.exposure - check.outstanding - check.open_orders + amount,
+        limit=check.credit_limit,
+    )
+
+
+def _verdict(
+    *,
+    outstanding: Decimal,
+    overdue: Decimal,
+    open_orders: Decimal,
+    adding: Decimal,
+    limit: Decimal | None,
+) -> DebtCheck:
+    exposure = outstanding + open_orders + adding
+    excess = max(exposure - limit, ZERO) if limit is not None else ZERO
     reasons = []
     if overdue > 0:
         reasons.append(_("Overdue debt: %(amount)s past the due date.") % {"amount": rub(overdue)})

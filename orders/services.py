@@ -44,6 +44,14 @@ def credit_exposure(order: Order, amount: Decimal) -> Decimal:
     return amount
 
 
+def pending_exposure(order: Order) -> Decimal:
+    """What accepting this order would add to the exposure ``check_debt`` already counts:
+    a draft's total (unless prepaid); nothing for an order already accepted."""
+    if order.status != Order.Status.DRAFT:
+        return Decimal("0.00")
+    return credit_exposure(order, order.total)
+
+
 def order_number(order: Order) -> str:
     """The human number: "ЗК-" and the zero-padded id (unique because the id is)."""
     return f"{NUMBER_PREFIX}{order.pk:07d}"

@@ -184,12 +184,15 @@ def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestio
     return sorted(chosen, key=lambda s: order[s.reason])  # stable: pool order within a reason
 
 
-def upsell_status(order: Order, *, on: date | None = None) -> UpsellStatus:
+def upsell_status(
+    order: Order, *, on: date | None = None, suggestions: list[Suggestion] | None = None
+) -> UpsellStatus:
     """Whether enough offers were answered for the order to be finished.
 
     ``settings.ORDERDESK["UPSELL_REQUIRED"]`` offers must be answered (accepted or
     declined). When the catalogue cannot supply that many (answered + pending + currently
     suggestable falls short), every position that exists must be offered and answered.
+    ``suggestions``: what ``suggest`` just returned for the screen, to save asking again.
     """
     wanted = int(settings.ORDERDESK["UPSELL_REQUIRED"])
     counts = order.offers.aggregate(
@@ -198,7 +201,12 @@ def upsell_status(order: Order, *, on: date | None = None) -> UpsellStatus:
     )
     answered, pending = counts["answered"], counts["pending"]
     still_to_find = max(wanted - answered - pending, 0)
-    suggestable = len(suggest(order, limit=still_to_find, on=on)) if still_to_find else 0
+    if not still_to_find:
+        suggestable = 0
+    elif suggestions is not None and len(suggestions) >= still_to_find:
+        suggestable = still_to_find  # what the screen already suggests is enough
+    else:
+        suggestable = len(suggest(order, limit=still_to_find, on=on))
     available = answered + pending + suggestable
     required = min(wanted, available)
     complete = answered >= required

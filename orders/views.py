@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
 from calls.views import SCRIPT, own_call, step_url
-from clients.debt import check_debt
+from clients.debt import with_order
 from orderdesk.logs import render_log
 from orderdesk.scope import review_scope
 from orders import logs, services
@@ -68,6 +68,9 @@ def _draft(request, call_id: int):
     )
     if placed is not None:
         return call, placed, None
+    draft = Order.objects.filter(call=call, status=Order.Status.DRAFT).order_by("pk").first()
+    if draft is not None:  # the gate ran when it was opened and runs again at acceptance
+        return call, draft, None
     try:
         order = services.start_order(client=call.client, operator=request.user, call=call)
     except OrderBlocked as blocked:
@@ -78,7 +81,8 @@ def _draft(request, call_id: int):
 
 def _context(request, call, order, stage: str, **extra) -> dict:
     lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
-    debt = check_debt(order.client, adding=order.total)
+    card = client_card(order.client)
+    on_screen = suggest(order) if stage == "entry" else None
     context = {
         "call": call,
         "order": order,
@@ -95,9 +99,9 @@ def _context(request, call, order, stage: str, **extra) -> dict:
             }
             for s in SCRIPT
         ],
-        "card": client_card(order.client),
-        "debt_after": debt,
-        "upsell": upsell_status(order),
+        "card": card,
+        "debt_after": with_order(card.debt, services.pending_exposure(order)),
+        "upsell": upsell_status(order, suggestions=on_screen),
         "nav_active": "console",
     }
     if stage == "entry":
@@ -108,7 +112,7 @@ def _context(request, call, order, stage: str, **extra) -> dict:
                 "label": UpsellOffer.Reason(s.reason).label,
                 "talking_point": s.talking_point,
             }
-            for s in suggest(order)
+            for s in on_screen
         ]
         context["offers"] = list(
             order.offers.select_related("product").order_by("offered_at", "pk")

@@ -219,3 +219,16 @@ def test_prepaid_open_orders_are_not_credit_exposure():
         payment_form=Order.PaymentForm.BANK_TRANSFER,
     )
     assert check_debt(client).blocked is True
+
+
+def test_with_order_matches_a_fresh_check_with_adding():
+    from clients.debt import with_order
+    from tests.factories import ClientFactory, ReceivableFactory
+
+    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    ReceivableFactory(client=client, amount=Decimal("800.00"))
+    base = check_debt(client)
+    for amount in (Decimal("200.00"), Decimal("200.01")):
+        assert with_order(base, amount) == check_debt(client, adding=amount)
+    with pytest.raises(ValueError):
+        with_order(base, Decimal("-1"))

@@ -631,3 +631,13 @@ def test_prepayment_only_client_orders_on_prepayment(operator):
     # then the prepaid order went through and adds nothing to the exposure
     assert accepted.status == Status.ACCEPTED
     assert check_debt(client).exposure == D("0.00")
+
+
+def test_pending_exposure_is_a_drafts_total_unless_prepaid(client_, operator):
+    order = ready_order(client_, operator, amount="250.00")
+    assert services.pending_exposure(order) == D("250.00")
+    order.payment_form = Order.PaymentForm.PREPAYMENT
+    assert services.pending_exposure(order) == D("0.00")
+    order.payment_form = Order.PaymentForm.BANK_TRANSFER
+    accepted = accept(order, operator)
+    assert services.pending_exposure(accepted) == D("0.00")
