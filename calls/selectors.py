@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from calls.models import Call, CallTask, Feedback, Transfer
+from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
 from clients.selectors import client_status
@@ -266,4 +266,15 @@ def due_tasks_for(operator, *, now=None) -> list[CallTask]:
         .select_related("client")
         .prefetch_related("client__phones")
         .order_by("due_at", "id")[:TASKS_ON_CONSOLE]
+    )
+
+
+def suggested_outcome(call: Call) -> str:
+    """The wrap-up outcome the call's events point to, preselected for the operator."""
+    if call.orders.filter(status=Order.Status.ACCEPTED).exists():
+        return "order_taken"
+    if call.transfers.exists():
+        return "transferred"
+    return {Purpose.REFERENCE: "information_given", Purpose.FEEDBACK: "complaint_recorded"}.get(
+        call.purpose, ""
     )

@@ -29,7 +29,13 @@ from calls.forms import (
 )
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from calls.routing import route_call, route_nonstandard
-from calls.selectors import client_card, due_tasks_for, inbox_for, open_call_for
+from calls.selectors import (
+    client_card,
+    due_tasks_for,
+    inbox_for,
+    open_call_for,
+    suggested_outcome,
+)
 from orderdesk.logs import render_log
 from orders.selectors import product_search
 
@@ -185,7 +191,7 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
     elif step == Step.FEEDBACK:
         context.setdefault("form", FeedbackForm())
     elif step == Step.WRAP_UP:
-        context.setdefault("form", WrapUpForm(initial={"outcome": _suggested_outcome(call)}))
+        context.setdefault("form", WrapUpForm(initial={"outcome": suggested_outcome(call)}))
     context.update(extra)
     return context
 
@@ -195,18 +201,6 @@ def _contact_email(call: Call) -> str:
         return ""
     contact = call.client.contacts.exclude(email="").order_by("name").first()
     return contact.email if contact else call.client.email
-
-
-def _suggested_outcome(call: Call) -> str:
-    if call.orders.filter(status="accepted").exists():
-        return "order_taken"
-    if call.transfers.exists():
-        return "transferred"
-    if call.purpose == Purpose.REFERENCE:
-        return "information_given"
-    if call.purpose == Purpose.FEEDBACK:
-        return "complaint_recorded"
-    return ""
 
 
 def render_step(request, call: Call, step: str, *, status: int = 200, push: bool = False, **extra):

@@ -184,3 +184,15 @@ def test_next_step_after_transfer_is_wrap_up(identified_call):
 def test_next_step_of_closed_call_is_wrap_up(identified_call):
     identified_call.status = Call.Status.CLOSED
     assert next_step(identified_call) == Step.WRAP_UP
+
+
+@pytest.mark.parametrize(
+    ("purpose", "expected"),
+    [("reference", "information_given"), ("feedback", "complaint_recorded"), ("other", "")],
+)
+def test_suggested_outcome_follows_the_purpose(purpose, expected):
+    from calls.selectors import suggested_outcome
+    from tests.factories import CallFactory
+
+    call = CallFactory(purpose=purpose)
+    assert suggested_outcome(call) == expected
