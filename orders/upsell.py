@@ -27,6 +27,7 @@ Reason = UpsellOffer.Reason
 PREFERENCE = (Reason.SPECIAL, Reason.NEW, Reason.TRADITIONAL, Reason.TYPE_POPULAR)
 PER_REASON_FIRST = 2
 HISTORY_DAYS = 183  # "the last six months"
+TYPE_SAMPLE_ORDERS = 500  # "what clients of the same type buy most": their latest orders
 ANSWERED = (UpsellOffer.Response.ACCEPTED, UpsellOffer.Response.DECLINED)
 
 
@@ -130,9 +131,20 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         for p in traditional
     ]
 
+    # What the type buys most, read from its latest orders only: a bounded sample that
+    # walks the accepted-at index backwards, however many orders the type has.
+    sample = (
+        Order.objects.filter(
+            client__client_type_id=client.client_type_id,
+            status__in=PLACED_STATUSES,
+            accepted_at__gte=since,
+        )
+        .order_by("-accepted_at", "-id")
+        .values("pk")[:TYPE_SAMPLE_ORDERS]
+    )
     popular = (
         Product.objects.filter(offerable())
-        .filter(history, order_lines__order__client__client_type_id=client.client_type_id)
+        .filter(order_lines__order_id__in=sample)
         .annotate(times=Count("order_lines__order", distinct=True))
         .order_by("-times", "name", "pk")[:pool_size]
     )
@@ -141,8 +153,8 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
             product=p,
             reason=Reason.TYPE_POPULAR,
             talking_point=ngettext(
-                "Popular with similar clients: %(count)d order over the last six months.",
-                "Popular with similar clients: %(count)d orders over the last six months.",
+                "Popular with similar clients: in %(count)d of their latest orders.",
+                "Popular with similar clients: in %(count)d of their latest orders.",
                 p.times,
             )
             % {"count": p.times},
