@@ -37,7 +37,12 @@ def keyset_page(
     position = decode_cursor(cursor)
     if position is not None:
         at, pk = position
-        queryset = queryset.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+        # The plain "<=" bound lets PostgreSQL start the index scan at the cursor; the OR
+        # alone is not an index condition and would walk from the newest row (like OFFSET).
+        queryset = queryset.filter(
+            Q(**{f"{field}__lte": at}),
+            Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}),
+        )
     rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
     next_cursor = None
     if len(rows) > size:
