@@ -1,0 +1,1 @@
+"""Scale data generator and benchmarks (not part of the test run)."""
