@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,6 +29,8 @@ PREFERENCE = (Reason.SPECIAL, Reason.NEW, Reason.TRADITIONAL, Reason.TYPE_POPULA
 PER_REASON_FIRST = 2
 HISTORY_DAYS = 183  # "the last six months"
 TYPE_SAMPLE_ORDERS = 500  # "what clients of the same type buy most": their latest orders
+TYPE_POPULAR_KEPT = 100  # products kept per type (offerable ones are picked from these)
+TYPE_POPULAR_SECONDS = 3600
 ANSWERED = (UpsellOffer.Response.ACCEPTED, UpsellOffer.Response.DECLINED)
 
 
@@ -131,23 +134,13 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         for p in traditional
     ]
 
-    # What the type buys most, read from its latest orders only: a bounded sample that
-    # walks the accepted-at index backwards, however many orders the type has.
-    sample = (
-        Order.objects.filter(
-            client__client_type_id=client.client_type_id,
-            status__in=PLACED_STATUSES,
-            accepted_at__gte=since,
-        )
-        .order_by("-accepted_at", "-id")
-        .values("pk")[:TYPE_SAMPLE_ORDERS]
-    )
-    popular = (
-        Product.objects.filter(offerable())
-        .filter(order_lines__order_id__in=sample)
-        .annotate(times=Count("order_lines__order", distinct=True))
-        .order_by("-times", "name", "pk")[:pool_size]
-    )
+    times_by_product = type_popularity(client.client_type_id, on=on)
+    popular = sorted(
+        Product.objects.filter(offerable(), pk__in=list(times_by_product)),
+        key=lambda p: (-times_by_product[p.pk], p.name, p.pk),
+    )[:pool_size]
+    for product in popular:
+        product.times = times_by_product[product.pk]
     pools[Reason.TYPE_POPULAR] = [
         Suggestion(
             product=p,
@@ -162,6 +155,35 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         for p in popular
     ]
     return _diversify(pools, limit)
+
+
+def type_popularity(client_type_id: int, *, on: date) -> dict[int, int]:
+    """Product id → in how many of the type's latest orders it was, for the most popular
+    ones. Read from a bounded sample (the type's latest orders, walking the accepted-at
+    index) and kept in the cache for an hour: the same for every call of the hour."""
+    key = f"upsell:type-popular:{client_type_id}:{on.isoformat()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
+    sample = (
+        Order.objects.filter(
+            client__client_type_id=client_type_id,
+            status__in=PLACED_STATUSES,
+            accepted_at__gte=since,
+        )
+        .order_by("-accepted_at", "-id")
+        .values("pk")[:TYPE_SAMPLE_ORDERS]
+    )
+    rows = (
+        OrderLine.objects.filter(order_id__in=sample)
+        .values("product_id")
+        .annotate(times=Count("order_id", distinct=True))
+        .order_by("-times", "product_id")[:TYPE_POPULAR_KEPT]
+    )
+    popularity = {row["product_id"]: row["times"] for row in rows}
+    cache.set(key, popularity, TYPE_POPULAR_SECONDS)
+    return popularity
 
 
 OFFER_POOL = 50  # how far down the suggestions an operator's offer may come from

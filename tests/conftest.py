@@ -3,9 +3,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _english_and_fast(settings):
-    """Tests read messages in English and hash passwords cheaply."""
+    """Tests read messages in English, hash passwords cheaply and start with an empty cache."""
+    from django.core.cache import cache
+
     settings.LANGUAGE_CODE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -211,6 +211,9 @@ def test_a_product_is_suggested_once_under_its_best_reason(order):
 
 
 def _count_suggest_queries(order) -> int:
+    from django.core.cache import cache
+
+    cache.clear()  # count the uncached path, the one that grows if anything does
     fresh = Order.objects.get(pk=order.pk)
     with CaptureQueriesContext(connection) as ctx:
         suggest(fresh)
@@ -302,3 +305,14 @@ def test_required_count_comes_from_settings(order, settings):
     settings.ORDERDESK = {**settings.ORDERDESK, "UPSELL_REQUIRED": 0}
 
     assert upsell_status(order).complete is True
+
+
+def test_type_popularity_is_cached_for_the_hour(django_assert_num_queries):
+    from datetime import date
+
+    from orders.upsell import type_popularity
+
+    day = date(2026, 11, 27)
+    type_popularity(1, on=day)
+    with django_assert_num_queries(0):
+        type_popularity(1, on=day)
