@@ -1,6 +1,5 @@
 """Screen pop: the phone system starts a call on an operator's console (F-CALL-1)."""
 
-import hmac
 import json
 
 from django.conf import settings
@@ -11,14 +10,8 @@ from django.views.decorators.http import require_POST
 
 from calls import services
 from calls.errors import CallError
+from orderdesk.api import bearer_token_ok
 from orderdesk.models import StaffProfile
-
-
-def _authorised(request) -> bool:
-    token = settings.TELEPHONY_TOKEN
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, given = header.partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given, token)
 
 
 @csrf_exempt
@@ -29,7 +22,7 @@ def telephony_incoming(request):
 
     201 with the call id; 401 bad token; 400 malformed body or number; 404 unknown extension.
     """
-    if not _authorised(request):
+    if not bearer_token_ok(request, settings.TELEPHONY_TOKEN):
         return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
     try:
         body = json.loads(request.body or b"{}")

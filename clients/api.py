@@ -1,0 +1,43 @@
+"""The accounting system sends receivables here (F-CLI-3); the admin imports CSV/XLSX."""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from clients.services import MAX_RECEIVABLE_ROWS, import_receivables
+from orderdesk.api import bearer_token_ok
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def receivables(request):
+    """``POST {"receivables": [{"client": "+74951000001" or id, "document_no": …,
+    "document_date": "2026-11-01", "due_date": …, "amount": "1250.00", "paid_amount": …,
+    "paid_at": …}]}`` with ``Authorization: Bearer $ACCOUNTING_TOKEN``.
+
+    200 with counts; 400 with every row's errors (nothing written); 401 bad token.
+    """
+    if not bearer_token_ok(request, settings.ACCOUNTING_TOKEN):
+        return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": "body must be JSON"}, status=400)
+    rows = body.get("receivables") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        return JsonResponse({"error": "receivables must be a list of objects"}, status=400)
+    if len(rows) > MAX_RECEIVABLE_ROWS:
+        return JsonResponse(
+            {"error": f"at most {MAX_RECEIVABLE_ROWS} rows per request"}, status=413
+        )
+    outcome = import_receivables(rows)
+    if outcome.errors:
+        return JsonResponse({"errors": outcome.errors}, status=400)
+    return JsonResponse(
+        {"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged}
+    )
