@@ -26,7 +26,7 @@ def telephony_incoming(request):
         return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JsonResponse({"error": "body must be JSON"}, status=400)
     if not isinstance(body, dict):
         return JsonResponse({"error": "body must be a JSON object"}, status=400)

@@ -61,6 +61,11 @@ _NOT_TRANSFERRED = Check(
     lambda call: _("The call was transferred; wrap it up."),
     Step.WRAP_UP,
 )
+_NO_FEEDBACK_YET = Check(
+    lambda call: call.pk is not None and call.feedback.exists(),
+    lambda call: _("The feedback of this call is recorded; wrap it up."),
+    Step.WRAP_UP,
+)
 
 STEP_CHECKS: dict[Step, tuple[Check, ...]] = {
     Step.IDENTIFY: (_OPEN,),
@@ -74,10 +79,10 @@ STEP_CHECKS: dict[Step, tuple[Check, ...]] = {
             Step.PURPOSE,
         ),
     ),
-    Step.PURPOSE: (_OPEN, _IDENTIFIED),
-    Step.ROUTE: (_OPEN, _IDENTIFIED, _PURPOSE_CHOSEN),
+    Step.PURPOSE: (_OPEN, _IDENTIFIED, _NOT_TRANSFERRED),
+    Step.ROUTE: (_OPEN, _IDENTIFIED, _PURPOSE_CHOSEN, _NOT_TRANSFERRED),
     Step.REFERENCE: (_OPEN, _IDENTIFIED, _PURPOSE_CHOSEN, _NOT_TRANSFERRED),
-    Step.FEEDBACK: (_OPEN, _IDENTIFIED, _PURPOSE_CHOSEN, _NOT_TRANSFERRED),
+    Step.FEEDBACK: (_OPEN, _IDENTIFIED, _PURPOSE_CHOSEN, _NOT_TRANSFERRED, _NO_FEEDBACK_YET),
     Step.ORDER: (
         _OPEN,
         _IDENTIFIED,

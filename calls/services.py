@@ -146,15 +146,13 @@ def start_call(
 
 def start_task_call(*, task: CallTask, operator) -> Call:
     """Dial the client of a call task (call-back, asleep client, instructed call): an
-    outbound call on the client's first number, linked to the task."""
-    if task.client_id is None:
-        raise CallError(_("This task has no client to call."))
-    phone = task.client.phones.order_by("pk").first()
-    if phone is None:
-        raise CallError(_("The client has no phone number."))
-    return start_call(
-        phone=str(phone.number), operator=operator, direction=Call.Direction.OUTBOUND, task=task
-    )
+    outbound call on the client's first number (or, for a caller never registered, the
+    number of the call that booked it), linked to the task."""
+    phone = task.client.phones.order_by("pk").first() if task.client_id else None
+    number = str(phone.number) if phone else (task.call.phone if task.call_id else "")
+    if not number:
+        raise CallError(_("This task has no number to call."))
+    return start_call(phone=number, operator=operator, direction=Call.Direction.OUTBOUND, task=task)
 
 
 @transaction.atomic
@@ -265,10 +263,11 @@ def transfer_call(*, call: Call, route: Route, by) -> Transfer:
     transfer.save()
     task = None
     if route.rule == RouteRule.NEW_CLIENT_HEAD and call.client_id is not None:
+        assignee = route.target or wholesale_head()
         task = CallTask.objects.create(
             kind=CallTask.Kind.ASSIGN_MANAGER,
             client=call.client,
-            assigned_to=route.target,
+            assigned_to=assignee,
             created_by=by,
             call=call,
             instructions=route.reason,
@@ -290,15 +289,29 @@ def transfer_call(*, call: Call, route: Route, by) -> Transfer:
     return transfer
 
 
+def wholesale_head():
+    """Who assigns managers when the client's department has no head."""
+    department = (
+        Department.objects.filter(kind=Department.Kind.WHOLESALE, head__isnull=False)
+        .select_related("head")
+        .first()
+    )
+    return department.head if department else None
+
+
 @transaction.atomic
 def mark_transfer_handled(*, transfer: Transfer, by) -> Transfer:
-    """The receiver (or staff or head of the receiving department) closes a transfer; once."""
+    """The receiver (or the head of the receiving department; any of its staff when it was
+    sent to the department alone) closes a transfer; once."""
     current = Transfer.objects.select_for_update().get(pk=transfer.pk)
     allowed = by.is_superuser or current.to_user_id == by.pk
     if not allowed and current.to_department_id is not None:
-        allowed = Department.objects.filter(
-            Q(head=by) | Q(staff__user=by), pk=current.to_department_id
-        ).exists()
+        # A transfer to a person is theirs (their department's head may close it too);
+        # one to the department alone may be closed by anyone of the department.
+        department = Department.objects.filter(pk=current.to_department_id)
+        allowed = department.filter(head=by).exists() or (
+            current.to_user_id is None and department.filter(staff__user=by).exists()
+        )
     if not allowed:
         raise PermissionDenied(_("This transfer is not addressed to you."))
     if current.handled_at is None:
@@ -315,7 +328,7 @@ def mark_transfer_handled(*, transfer: Transfer, by) -> Transfer:
 def assign_manager(*, task: CallTask, manager, by) -> Client:
     """The head assigns a manager to a new client; closes the task and its transfer."""
     task = CallTask.objects.select_for_update().get(pk=task.pk)
-    if task.assigned_to_id != by.pk and not by.has_perm("clients.change_client"):
+    if task.assigned_to_id != by.pk and not by.is_superuser:
         raise PermissionDenied(_("Only the head this task is assigned to may assign a manager."))
     if task.kind != CallTask.Kind.ASSIGN_MANAGER or task.client_id is None:
         raise CallError(_("This task is not about assigning a manager."))
@@ -349,8 +362,10 @@ def assign_manager(*, task: CallTask, manager, by) -> Client:
 
 @transaction.atomic
 def record_feedback(*, call: Call, kind: str, text: str, departments, by) -> Feedback:
-    """Record a comment, wish or complaint and route it to the departments concerned."""
+    """Record a comment, wish or complaint and route it to the departments concerned
+    (once per call: a second submit is refused)."""
     _lock_open_call(call, by=by)
+    require_step(call, Step.FEEDBACK)
     if kind not in Feedback.Kind.values:
         raise CallError(_("Choose whether it is a comment, a wish or a complaint."))
     text = (text or "").strip()
@@ -368,6 +383,8 @@ def record_feedback(*, call: Call, kind: str, text: str, departments, by) -> Fee
     feedback.full_clean()
     feedback.save()
     feedback.departments.set(departments)
+    call.step = Step.WRAP_UP
+    call.save(update_fields=["step"])
     record_event(
         call=call,
         kind=CallEvent.Kind.FEEDBACK,
@@ -445,8 +462,10 @@ def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListForma
         format=fmt,
     )
     client_id = call.client_id
+    # robust: a mail server that is down must not turn the operator's screen into a 500;
+    # the failure is logged (and the call keeps its event) for someone to resend.
     transaction.on_commit(
-        lambda: deliver_price_list(client_id=client_id, to=contact_email, fmt=fmt)
+        lambda: deliver_price_list(client_id=client_id, to=contact_email, fmt=fmt), robust=True
     )
 
 

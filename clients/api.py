@@ -26,7 +26,7 @@ def receivables(request):
         return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JsonResponse({"error": "body must be JSON"}, status=400)
     rows = body.get("receivables") if isinstance(body, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):

@@ -39,7 +39,8 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
 
     outstanding = Σ(amount − paid); overdue = outstanding on documents due before ``on``
     (due today is not overdue); exposure = outstanding + accepted/in-fulfilment orders
-    that are not prepaid (+ ``adding``, the order being accepted). Blocked when overdue > 0
+    (+ ``adding``, the order being accepted); for a prepayment-only client (limit 0) its
+    prepaid orders are not credit and do not count. Blocked when overdue > 0
     or, where a credit limit is set, exposure exceeds it.
     """
     from orders.models import Order  # orders depends on clients, not the other way
@@ -59,13 +60,12 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
             output_field=money,
         ),
     )
-    open_orders = (
-        Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES)
-        .exclude(payment_form=Order.PaymentForm.PREPAYMENT)  # paid in advance: no credit
-        .aggregate(
-            total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
-        )["total"]
-    )
+    open_orders = Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES)
+    if client.credit_limit == 0:  # prepayment only: prepaid orders are not credit
+        open_orders = open_orders.exclude(payment_form=Order.PaymentForm.PREPAYMENT)
+    open_orders = open_orders.aggregate(
+        total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
+    )["total"]
 
     return _verdict(
         outstanding=Decimal(debt["outstanding"]).quantize(ZERO),

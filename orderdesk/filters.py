@@ -1,6 +1,6 @@
 """Shared filters for the review logs (F-REV-1)."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import ClientType
 from clients.phones import normalize_phone
 from orderdesk.roles import Role
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 
 
 def _staff(role: str):
@@ -53,6 +56,7 @@ class ReviewLogFilter(django_filters.FilterSet):
     )
 
     def _day_start(self, day):
+        day = min(max(day, FIRST_DAY), LAST_DAY)  # a year 1 or 9999 date would overflow
         return timezone.make_aware(datetime.combine(day, time.min))
 
     def filter_date_from(self, queryset, name, value):
@@ -60,7 +64,7 @@ class ReviewLogFilter(django_filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return queryset.filter(
-            **{f"{self.date_field}__lt": self._day_start(value + timedelta(days=1))}
+            **{f"{self.date_field}__lt": self._day_start(min(value, LAST_DAY) + timedelta(days=1))}
         )
 
     def filter_client(self, queryset, name, value):

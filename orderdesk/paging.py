@@ -1,12 +1,15 @@
 """Keyset pagination: newest first by (timestamp, id), no OFFSET and no COUNT(*)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 PAGE_SIZE = 50
+# Cursors outside these bounds are tampered with; the log starts again at page one.
+MIN_AT = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_AT = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -24,8 +27,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor or "_" not in cursor:
         return None
     at_raw, _sep, pk_raw = cursor.rpartition("_")
-    at = parse_datetime(at_raw.replace(" ", "+"))
-    if at is None or not pk_raw.isdigit():
+    try:
+        at = parse_datetime(at_raw.replace(" ", "+"))
+    except (ValueError, OverflowError):  # "2024-02-30T…", "…T25:00"
+        return None
+    if at is None or not (pk_raw.isascii() and pk_raw.isdigit()) or not MIN_AT <= at <= MAX_AT:
         return None
     return at, int(pk_raw)
 

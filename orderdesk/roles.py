@@ -61,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.change_calltask",
     ],
     Role.FINANCE: [
+        "calls.view_feedback",
+        "calls.change_feedback",
         "clients.view_client",
         "clients.view_receivable",
         "clients.view_all_receivables",

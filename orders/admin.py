@@ -209,6 +209,9 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = [
         "number",
         "status",
+        # both change what the debt gate counts: only the order desk sets them
+        "payment_form",
+        "fulfilment",
         "client",
         "call",
         "operator",

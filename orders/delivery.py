@@ -107,7 +107,11 @@ def delivery_problems(order: Order, terms: DeliveryTerms | None = None) -> list[
 @transaction.atomic
 def set_delivery(*, order: Order, terms: DeliveryTerms, by) -> Order:
     """Store delivery and payment on a draft; ``OrderInvalid`` lists every problem."""
-    order = Order.objects.select_for_update().select_related("client__client_type").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",))  # not the client: it is locked first
+        .select_related("client__client_type")
+        .get(pk=order.pk)
+    )
     if order.status != Order.Status.DRAFT:
         raise OrderInvalid(_("Delivery can be changed only before the order is accepted."))
     problems = delivery_problems(order, terms)

@@ -66,3 +66,19 @@ class PriceMissing(OrderInvalid):
             )
             % {"product": product.name, "column": column.name}
         )
+
+
+class PricesChanged(OrderInvalid):
+    """Prices changed between the read-back and the acceptance: read the order back again."""
+
+    def __init__(self, *, read_back, now):
+        from orderdesk.money import rub
+
+        self.read_back, self.now = read_back, now
+        super().__init__(
+            _(
+                "Prices changed since the read-back: the total is now %(now)s instead of "
+                "%(before)s. Read the order back to the client again."
+            )
+            % {"now": rub(now), "before": rub(read_back)}
+        )

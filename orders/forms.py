@@ -88,14 +88,12 @@ class OrderAdminForm(forms.ModelForm):
         model = Order
         # What may be fixed after the call; the rest is shown read-only.
         fields = [
-            "fulfilment",
             "delivery_date",
             "delivery_window",
             "delivery_address",
             "receiver",
             "pickup_arrival",
             "shipping_details",
-            "payment_form",
             "payment_documents",
             "comment",
         ]
@@ -194,6 +192,10 @@ class DeliveryForm(forms.Form):
 
 class AcceptForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # The total read back to the client: acceptance refuses if prices changed since.
+    expected_total = forms.DecimalField(
+        max_digits=14, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
 
 
 class ConfirmationForm(forms.Form):

@@ -19,7 +19,13 @@ from calls.models import Call, CallEvent
 from clients.debt import check_debt
 from clients.models import Client
 from orders.delivery import delivery_problems
-from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
+from orders.errors import (
+    OrderBlocked,
+    OrderInvalid,
+    PriceMissing,
+    PricesChanged,
+    UpsellIncomplete,
+)
 from orders.models import Order, OrderLine, Product, UpsellOffer
 from orders.pricing import format_quantity, quote
 from orders.selectors import last_order
@@ -37,9 +43,10 @@ TRANSITIONS = {
 
 
 def credit_exposure(order: Order, amount: Decimal) -> Decimal:
-    """What ``amount`` of this order adds to the client's credit exposure: nothing when it
-    is paid in advance (so "limit 0 = prepayment only" clients can still order)."""
-    if order.payment_form == Order.PaymentForm.PREPAYMENT:
+    """What ``amount`` of this order adds to the client's credit exposure: all of it,
+    except for a "limit 0 = prepayment only" client's prepaid order (else such clients could
+    never order). Clients with a credit line count prepaid orders like any other."""
+    if order.client.credit_limit == 0 and order.payment_form == Order.PaymentForm.PREPAYMENT:
         return Decimal("0.00")
     return amount
 
@@ -67,6 +74,8 @@ def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
     if check.blocked:
         raise OrderBlocked(check)
     if call is not None:
+        # Lock the call: two requests opening its order at once must not make two drafts.
+        list(Call.objects.select_for_update().filter(pk=call.pk))
         existing = (
             Order.objects.filter(call=call, client=client, status=Order.Status.DRAFT)
             .order_by("pk")
@@ -118,6 +127,17 @@ def set_line(
         lines[product.pk] = line
     line.quantity = quantity
     _reprice(order, list(lines.values()))
+    return order
+
+
+@transaction.atomic
+def refresh_prices(*, order: Order) -> Order:
+    """Re-price a draft with today's prices and rules (before the read-back)."""
+    order = _lock_order(order)
+    if order.status == Order.Status.DRAFT:
+        lines = list(_lines(order).values())
+        if lines:
+            _reprice(order, lines)
     return order
 
 
@@ -201,9 +221,7 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str) 
             raise OrderInvalid(
                 _("%(product)s cannot be offered on this order.") % {"product": product.name}
             )
-        offer = UpsellOffer(order=order, product=product)
-        reason = suggestion.reason
-    offer.reason = reason
+        offer = UpsellOffer(order=order, product=product, reason=suggestion.reason)
     offer.response = response
     offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()
     offer.save()
@@ -234,8 +252,13 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str) 
     return offer
 
 
-def accept_order(order: Order, *, by, idempotency_key) -> Order:
+def accept_order(
+    order: Order, *, by, idempotency_key, expected_total: Decimal | None = None
+) -> Order:
     """Accept a draft: reprice, check the upsell and the debt gate, number it.
+
+    ``expected_total`` is the total read back to the client; if prices changed since,
+    nothing is accepted (``PricesChanged``) and the read-back must be done again.
 
     All in one transaction that locks the client row first, so concurrent acceptances for
     one client are serialised and each sees the others' totals in the debt gate. The same
@@ -248,7 +271,7 @@ def accept_order(order: Order, *, by, idempotency_key) -> Order:
         return _same_order(existing, order)
     try:
         with transaction.atomic():  # a savepoint when the caller is already atomic
-            return _accept_locked(order, by=by, key=key)
+            return _accept_locked(order, by=by, key=key, expected_total=expected_total)
     except IntegrityError:
         # Another transaction stored this key between our check and our save.
         existing = Order.objects.filter(idempotency_key=key).first()
@@ -360,7 +383,7 @@ def _plain_number(raw) -> str:
 # --- internals -----------------------------------------------------------------------
 
 
-def _accept_locked(order: Order, *, by, key: uuid.UUID) -> Order:
+def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal | None) -> Order:
     client = Client.objects.select_for_update().get(pk=order.client_id)
     order = _lock_order(order)
     if order.idempotency_key == key:
@@ -375,6 +398,8 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID) -> Order:
         raise OrderInvalid(_("The order has no lines."))
     _require_active([line.product for line in lines])
     priced = quote(client, [(line.product, line.quantity) for line in lines])
+    if expected_total is not None and priced.total != expected_total:
+        raise PricesChanged(read_back=expected_total, now=priced.total)
     _write_prices(order, lines, priced)
 
     upsell = upsell_status(order)

@@ -53,6 +53,16 @@ ORDER_STAGES = [
 ]
 
 
+def call_order(call) -> Order | None:
+    """The call's order: the one placed, else its (first) draft."""
+    placed = (
+        Order.objects.filter(call=call).exclude(status=Order.Status.DRAFT).order_by("-pk").first()
+    )
+    if placed is not None:
+        return placed
+    return Order.objects.filter(call=call, status=Order.Status.DRAFT).order_by("pk").first()
+
+
 def _draft(request, call_id: int):
     """The call and its draft order; the debt gate runs when the draft is opened.
 
@@ -63,14 +73,9 @@ def _draft(request, call_id: int):
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
-    placed = (
-        Order.objects.filter(call=call).exclude(status=Order.Status.DRAFT).order_by("-pk").first()
-    )
-    if placed is not None:
-        return call, placed, None
-    draft = Order.objects.filter(call=call, status=Order.Status.DRAFT).order_by("pk").first()
-    if draft is not None:  # the gate ran when it was opened and runs again at acceptance
-        return call, draft, None
+    existing = call_order(call)
+    if existing is not None:  # the gate ran when it was opened and runs again at acceptance
+        return call, existing, None
     try:
         order = services.start_order(client=call.client, operator=request.user, call=call)
     except OrderBlocked as blocked:
@@ -117,9 +122,13 @@ def _context(request, call, order, stage: str, **extra) -> dict:
         context["offers"] = list(
             order.offers.select_related("product").order_by("offered_at", "pk")
         )
-        context["hints"] = threshold_hints(
-            order.client, [(ln.product, ln.quantity) for ln in lines]
-        )
+        try:
+            context["hints"] = threshold_hints(
+                order.client, [(ln.product, ln.quantity) for ln in lines]
+            )
+        except OrderError as error:  # e.g. a line's product lost its price meanwhile
+            context["hints"] = []
+            extra.setdefault("errors", []).extend(_error_messages(error))
     context.update(extra)
     return context
 
@@ -291,7 +300,7 @@ def delivery(request, call_id: int):
         return _render(request, call, order, "delivery", form=form, errors=errors)
     order.refresh_from_db()
     if request.htmx:
-        return _render(request, call, order, "review", push=True, accept_key=uuid.uuid4())
+        return _review(request, call, order, push=True)
     return redirect("orders:review", call_id=call.pk)
 
 
@@ -328,7 +337,7 @@ def review(request, call_id: int):
     problems = delivery_problems(order)
     if problems:
         return redirect("orders:delivery", call_id=call.pk)
-    return _render(request, call, order, "review", accept_key=uuid.uuid4())
+    return _review(request, call, order)
 
 
 @order_required
@@ -339,16 +348,19 @@ def accept(request, call_id: int):
     if back is not None:  # e.g. the call was wrapped up or transferred meanwhile
         messages.error(request, guard(call, Step.ORDER))
         return _go(request, step_url(call, back))
-    order = Order.objects.filter(call=call).order_by("-pk").first()
+    order = call_order(call)
     if order is None:
         raise Http404(_("This call has no order."))
     form = AcceptForm(request.POST)
     if not form.is_valid():
         errors = [_("The confirmation key is missing or malformed. Reload the page.")]
-        return _render(request, call, order, "review", errors=errors, accept_key=uuid.uuid4())
+        return _review(request, call, order, errors=errors)
     try:
         order = services.accept_order(
-            order, by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+            order,
+            by=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            expected_total=form.cleaned_data["expected_total"],
         )
     except OrderBlocked as blocked:
         messages.error(request, blocked.message)
@@ -357,10 +369,14 @@ def accept(request, call_id: int):
         messages.warning(request, error.message)
         return _go(request, reverse("orders:entry", args=[call.pk]))
     except OrderError as error:
-        return _render(
-            request, call, order, "review", errors=_error_messages(error), accept_key=uuid.uuid4()
-        )
+        return _review(request, call, order, errors=_error_messages(error))
     return _go(request, reverse("orders:done", args=[call.pk]))
+
+
+def _review(request, call, order, *, push: bool = False, **extra):
+    """The read-back, always at today's prices, with a fresh confirmation key."""
+    order = services.refresh_prices(order=order)
+    return _render(request, call, order, "review", push=push, accept_key=uuid.uuid4(), **extra)
 
 
 def _go(request, url):

@@ -8,7 +8,7 @@ import pytest
 from calls.models import CallEvent
 from orders.errors import OrderBlocked, OrderInvalid
 from orders.models import Order
-from orders.services import accept_order
+from orders.services import accept_order, start_order
 from tests.factories import CallFactory, ClientFactory
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -81,3 +81,20 @@ def test_ten_clicks_with_different_keys_accept_the_order_once(
     assert accepted == [order.pk]
     assert len(errors) == 9
     assert all(isinstance(e, OrderInvalid) for e in errors)
+
+
+def test_opening_the_order_of_one_call_at_once_makes_one_draft(run_concurrently, operator):
+    # given one call whose order screen is opened by four requests at the same moment
+    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    call = CallFactory(client=client, operator=operator)
+
+    # when
+    results = run_concurrently(
+        4, lambda i: start_order(client=client, operator=operator, call=call).pk
+    )
+
+    # then all four got the same single draft
+    opened, errors = split(results)
+    assert errors == []
+    assert len(set(opened)) == 1
+    assert Order.objects.filter(call=call, status=Order.Status.DRAFT).count() == 1

@@ -492,10 +492,16 @@ def test_another_user_may_not_assign_the_manager(org):
     assert task.status == CallTask.Status.OPEN
 
 
-def test_a_user_who_may_change_clients_may_assign_the_manager(org):
+def test_another_head_may_not_assign_the_manager_but_a_superuser_may(org):
     _call, client, _route, _transfer = new_client_transferred(org)
-    other_head = org.wholesale.head  # Head role: clients.change_client
-    assign_manager(task=CallTask.objects.get(), manager=org.manager, by=other_head)
+    task = CallTask.objects.get()
+    other_head = org.wholesale.head  # a Head too (clients.change_client), not the assignee
+    with pytest.raises(PermissionDenied):
+        assign_manager(task=task, manager=org.manager, by=other_head)
+    client.refresh_from_db()
+    assert client.manager is None
+    admin = make_staff(is_superuser=True)
+    assign_manager(task=task, manager=org.manager, by=admin)
     client.refresh_from_db()
     assert client.manager == org.manager
 
@@ -523,10 +529,17 @@ def test_assigning_twice_is_refused(org):
 # --- feedback -----------------------------------------------------------------------
 
 
-def test_record_feedback_routes_it_to_the_departments(org, call):
+@pytest.fixture
+def feedback_call(org, call):
+    """A call whose caller wants to leave a comment or a complaint."""
+    choose_purpose(call=call, purpose=Purpose.FEEDBACK, by=org.operator)
+    return call
+
+
+def test_record_feedback_routes_it_to_the_departments(org, feedback_call):
     # when
     feedback = record_feedback(
-        call=call,
+        call=feedback_call,
         kind=Feedback.Kind.COMPLAINT,
         text="  Привезли мятые коробки  ",
         departments=[org.quality, org.retail],
@@ -535,10 +548,10 @@ def test_record_feedback_routes_it_to_the_departments(org, call):
     # then
     feedback.refresh_from_db()
     assert feedback.text == "Привезли мятые коробки"
-    assert feedback.client == call.client
+    assert feedback.client == feedback_call.client
     assert feedback.created_by == org.operator
     assert set(feedback.departments.all()) == {org.quality, org.retail}
-    event = call.events.get(kind=CallEvent.Kind.FEEDBACK)
+    event = feedback_call.events.get(kind=CallEvent.Kind.FEEDBACK)
     assert event.data["feedback_id"] == feedback.pk
     assert sorted(event.data["departments"]) == sorted([org.quality.pk, org.retail.pk])
 
@@ -552,30 +565,42 @@ def test_record_feedback_routes_it_to_the_departments(org, call):
         ({"kind": "rant"}, "comment, a wish or a complaint"),
     ],
 )
-def test_record_feedback_refuses_bad_input(org, call, kwargs, message):
+def test_record_feedback_refuses_bad_input(org, feedback_call, kwargs, message):
     arguments = {"kind": "comment", "text": "Спасибо", "departments": [org.quality]}
     with pytest.raises(CallError, match=message):
-        record_feedback(call=call, by=org.operator, **{**arguments, **kwargs})
+        record_feedback(call=feedback_call, by=org.operator, **{**arguments, **kwargs})
     assert not Feedback.objects.exists()
-    assert CallEvent.Kind.FEEDBACK not in kinds(call)
+    assert CallEvent.Kind.FEEDBACK not in kinds(feedback_call)
 
 
-def test_record_feedback_accepts_exactly_5000_characters(org, call):
+def test_record_feedback_accepts_exactly_5000_characters(org, feedback_call):
     feedback = record_feedback(
-        call=call, kind="wish", text="я" * 5000, departments=[org.quality], by=org.operator
+        call=feedback_call, kind="wish", text="я" * 5000, departments=[org.quality], by=org.operator
     )
     assert len(feedback.text) == 5000
 
 
-def test_feedback_lands_in_the_departments_inboxes(org, call):
+def test_feedback_lands_in_the_departments_inboxes(org, feedback_call):
     feedback = record_feedback(
-        call=call, kind="comment", text="Хвалят", departments=[org.quality], by=org.operator
+        call=feedback_call,
+        kind="comment",
+        text="Хвалят",
+        departments=[org.quality],
+        by=org.operator,
     )
     staff = make_staff(role=Role.MANAGER, department=org.quality)
     assert [f.pk for f in inbox_for(staff).feedback] == [feedback.pk]
     assert [f.pk for f in inbox_for(org.quality.head).feedback] == [feedback.pk]
     assert inbox_for(org.manager).feedback == []
     assert inbox_count(staff) == 1
+
+
+def test_feedback_is_recorded_once_per_call(org, feedback_call):
+    arguments = {"kind": "comment", "text": "Спасибо", "departments": [org.quality]}
+    record_feedback(call=feedback_call, by=org.operator, **arguments)
+    with pytest.raises(CallError):
+        record_feedback(call=feedback_call, by=org.operator, **arguments)
+    assert Feedback.objects.count() == 1
 
 
 def test_department_staff_marks_feedback_handled_once(org):
@@ -997,3 +1022,19 @@ def test_head_role_may_change_clients_and_manager_role_may_not(org):
     # guard for the assign-manager rule: Head carries clients.change_client, Manager does not
     assert Permission.objects.filter(codename="change_client", group__name=Role.HEAD).exists()
     assert not org.manager.has_perm("clients.change_client")
+
+
+def test_a_call_back_for_an_unknown_caller_dials_the_number_that_called(org):
+    from calls.services import start_task_call
+
+    first = start_call(phone=UNKNOWN, operator=org.operator)
+    wrap_up(
+        call=first,
+        outcome_code="call_back",
+        notes="",
+        callback_at=timezone.now() + timedelta(hours=1),
+        by=org.operator,
+    )
+    task = CallTask.objects.get(kind=CallTask.Kind.CALL_BACK)
+    again = start_task_call(task=task, operator=org.operator)
+    assert (again.phone, again.direction, again.task) == (first.phone, "out", task)

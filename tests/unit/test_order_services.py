@@ -11,8 +11,8 @@ from calls.models import CallEvent
 from clients.debt import check_debt
 from orderdesk.roles import Role
 from orders import services
-from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, UpsellIncomplete
-from orders.models import Order, OrderLine, Product, UpsellOffer
+from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, PricesChanged, UpsellIncomplete
+from orders.models import Order, OrderLine, Product, ProductPrice, UpsellOffer
 from orders.selectors import last_order, product_search
 from tests.factories import (
     CallFactory,
@@ -633,11 +633,47 @@ def test_prepayment_only_client_orders_on_prepayment(operator):
     assert check_debt(client).exposure == D("0.00")
 
 
-def test_pending_exposure_is_a_drafts_total_unless_prepaid(client_, operator):
+def test_pending_exposure_is_a_drafts_total(client_, operator):
     order = ready_order(client_, operator, amount="250.00")
     assert services.pending_exposure(order) == D("250.00")
-    order.payment_form = Order.PaymentForm.PREPAYMENT
-    assert services.pending_exposure(order) == D("0.00")
+    order.payment_form = Order.PaymentForm.PREPAYMENT  # a client with a credit line: counts
+    assert services.pending_exposure(order) == D("250.00")
     order.payment_form = Order.PaymentForm.BANK_TRANSFER
     accepted = accept(order, operator)
     assert services.pending_exposure(accepted) == D("0.00")
+
+
+def test_prepayment_does_not_lift_a_credit_limit(operator):
+    # given a client with a credit line, nearly used up
+    client = ClientFactory(credit_limit=D("1000.00"))
+    ReceivableFactory(client=client, amount=D("900.00"))
+    order = ready_order(client, operator, amount="500.00")
+    order.payment_form = Order.PaymentForm.PREPAYMENT
+    order.save(update_fields=["payment_form"])
+    # then choosing prepayment does not get the order past the gate
+    with pytest.raises(OrderBlocked):
+        accept(order, operator)
+
+
+def test_acceptance_refuses_a_total_other_than_the_one_read_back(client_, operator):
+    order = ready_order(client_, operator, amount="300.00")
+    ProductPrice.objects.filter(product=order.lines.get().product).update(price=D("450.00"))
+    with pytest.raises(PricesChanged):
+        services.accept_order(
+            order, by=operator, idempotency_key=uuid.uuid4(), expected_total=D("300.00")
+        )
+    assert Order.objects.get(pk=order.pk).status == Status.DRAFT
+    accepted = services.accept_order(
+        order, by=operator, idempotency_key=uuid.uuid4(), expected_total=D("450.00")
+    )
+    assert accepted.total == D("450.00")
+
+
+def test_an_answered_offer_keeps_the_servers_reason(draft):
+    product = offerable_product()
+    kwargs = {"order": draft, "product": product}
+    services.record_offer(**kwargs, reason="new", response=UpsellOffer.Response.DECLINED)
+    offer = services.record_offer(
+        **kwargs, reason="traditional", response=UpsellOffer.Response.ACCEPTED
+    )
+    assert offer.reason == UpsellOffer.Reason.NEW

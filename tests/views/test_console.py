@@ -383,3 +383,71 @@ def test_inbox_offers_managers_created_after_the_first_request(client, org):
     newcomer = make_staff(role=Role.MANAGER, last_name="Новенький")
     assert "Новенький" in client.get(reverse("calls:inbox")).content.decode()
     assert newcomer.is_active
+
+
+def test_a_transferred_call_cannot_be_transferred_again(client, operator, org):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    ClientFactory(
+        client_type=key_type, manager=make_staff(role=Role.MANAGER, kam=True), phone="+74951000001"
+    )
+    call = start_call(phone="+74951000001", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "order"}, **HX)
+    client.post(step(call, "route"), **HX)
+    client.post(step(call, "route"), **HX)  # double submit
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    client.post(step(call, "route"), {"nonstandard": "1"}, **HX)
+    assert Transfer.objects.count() == 1
+
+
+def test_a_colleague_cannot_close_a_transfer_addressed_to_someone_else(client, operator, org):
+    addressee = make_staff(role=Role.MANAGER, department=org["wholesale"])
+    colleague = make_staff(role=Role.MANAGER, department=org["wholesale"])
+    call = start_call(phone="+74951000005", operator=operator)
+    transfer = Transfer.objects.create(
+        call=call, to_user=addressee, to_department=org["wholesale"], rule="x", reason="y"
+    )
+    client.force_login(colleague)
+    response = client.post(reverse("calls:transfer_handled", args=[transfer.pk]))
+    assert response.status_code == 403
+    transfer.refresh_from_db()
+    assert transfer.handled_at is None
+    client.force_login(org["head"])  # the department's head may
+    client.post(reverse("calls:transfer_handled", args=[transfer.pk]))
+    transfer.refresh_from_db()
+    assert transfer.handled_at is not None
+
+
+def test_finance_closes_feedback_sent_to_the_financial_service(client, org):
+    item = Feedback.objects.create(kind="complaint", text="Счёт выставлен дважды")
+    item.departments.set([org["finance"]])
+    client.force_login(org["finance"].head)
+    assert f'id="feedback-{item.pk}"' in client.get(reverse("calls:inbox")).content.decode()
+    client.post(reverse("calls:feedback_handled", args=[item.pk]))
+    item.refresh_from_db()
+    assert item.handled_by == org["finance"].head
+
+
+def test_a_failing_mail_server_does_not_break_the_price_list_step(
+    client, operator, retail_client, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.views.test_console.BrokenMailBackend"
+    ProductPriceFactory(column=retail_client.client_type.default_price_column)
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("calls:price_list", args=[call.pk]),
+            {"email": "buyer@romashka.example", "fmt": "csv"},
+            **HX,
+        )
+    assert response.status_code == 200
+
+
+class BrokenMailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP is down")

@@ -179,3 +179,26 @@ def test_calls_without_scope_are_hidden_from_managers(client):
     response = client.get(reverse("calls:call_log"))
     assert response.context["page"].rows == []
     assert Call.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "2024-02-30T10:00:00+03:00_5"},
+        {"after": "2024-01-01T25:00:00_1"},
+        {"after": "2024-01-01T10:00:00_²"},
+        {"after": "0001-01-01T00:00:00+00:00_1"},
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+    ],
+)
+def test_crafted_cursors_and_extreme_dates_do_not_break_the_logs(client, params):
+    manager = make_staff(role=Role.MANAGER)
+    make_calls(2, client=ClientFactory(manager=manager))
+    make_orders(1, client=ClientFactory(manager=manager))
+    client.force_login(manager)
+    for url in (reverse("calls:call_log"), reverse("orders:order_log")):
+        assert client.get(url, params).status_code == 200
+        response = client.get(url, {**params, "format": "csv"})
+        assert response.status_code == 200
+        b"".join(response.streaming_content)

@@ -928,3 +928,35 @@ def test_add_line_queries_do_not_grow_with_the_lines(http, call, retail):
     with_50 = count_queries(lambda: add(http, call, products[51], "1"), warm_up=False)
     print(f"\nadd line (htmx) queries: 5 lines → {with_5}, 50 lines → {with_50}")
     assert with_5 == with_50
+
+
+def read_back_total(response) -> str:
+    match = re.search(r'name="expected_total" value="([^"]*)"', text(response))
+    assert match, "no read-back total on the page"
+    return match.group(1)
+
+
+def test_a_price_change_after_the_read_back_is_not_accepted_silently(http, call, ready, catalogue):
+    review = http.get(url("review", call))
+    key, total = accept_key(review), read_back_total(review)
+    ProductPrice.objects.filter(product=catalogue["milk"]).update(price=Decimal("999.00"))
+    response = http.post(url("accept", call), {"idempotency_key": key, "expected_total": total})
+    assert "Prices changed since the read-back" in text(response)
+    assert Order.objects.get(call=call).status == Order.Status.DRAFT
+    # the read-back now shows the new prices and a new total to confirm
+    again = http.get(url("review", call))
+    assert read_back_total(again) != total
+    http.post(
+        url("accept", call),
+        {"idempotency_key": accept_key(again), "expected_total": read_back_total(again)},
+    )
+    assert Order.objects.get(call=call).status == Order.Status.ACCEPTED
+
+
+def test_a_line_whose_product_lost_its_price_is_reported_not_a_500(http, call, catalogue):
+    http.get(url("entry", call))
+    add(http, call, catalogue["milk"], "2")
+    ProductPrice.objects.filter(product=catalogue["milk"]).delete()
+    response = http.get(url("entry", call), **HX)
+    assert response.status_code == 200
+    assert 'role="alert"' in text(response)
