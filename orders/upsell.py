@@ -49,6 +49,12 @@ class UpsellStatus:
     complete: bool
     message: str
     pending: int = 0  # offered, answer not recorded yet
+    target: int = 4  # what a good operator offers (settings.ORDERDESK["UPSELL_TARGET"])
+
+    @property
+    def catalogue_short(self) -> bool:
+        """The catalogue cannot supply the usual number of offers for this order."""
+        return self.required < int(settings.ORDERDESK["UPSELL_REQUIRED"])
 
 
 def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Suggestion]:
@@ -281,6 +287,7 @@ def upsell_status(
         complete=complete,
         message=message,
         pending=pending,
+        target=int(settings.ORDERDESK["UPSELL_TARGET"]),
     )
 
 
