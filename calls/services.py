@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,7 +191,14 @@ def register_client(
     client = Client(name=name, client_type=client_type, region=(region or "").strip(), manager=None)
     client.full_clean()
     client.save()
-    ClientPhone.objects.create(client=client, number=call.phone)
+    try:
+        with transaction.atomic():  # another operator may register this number right now
+            ClientPhone.objects.create(client=client, number=call.phone)
+    except IntegrityError:
+        raise CallError(
+            _("The number %(phone)s was just registered for another client.")
+            % {"phone": call.phone}
+        ) from None
     contact_name = (contact_name or "").strip()
     if contact_name:
         contact = Contact(
