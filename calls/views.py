@@ -36,6 +36,7 @@ from calls.selectors import (
     open_call_for,
     suggested_outcome,
 )
+from clients.selectors import contact_email
 from orderdesk.logs import render_log
 from orders.selectors import product_search
 
@@ -185,7 +186,7 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
         context["nonstandard"] = route_nonstandard(call.client)
     elif step == Step.REFERENCE:
         context["price_list_form"] = PriceListForm(
-            initial={"email": _contact_email(call), "fmt": "csv"}
+            initial={"email": contact_email(call.client) if call.client_id else "", "fmt": "csv"}
         )
         context["delivery_conditions"] = settings.ORDERDESK["DELIVERY_CONDITIONS"]
     elif step == Step.FEEDBACK:
@@ -194,13 +195,6 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
         context.setdefault("form", WrapUpForm(initial={"outcome": suggested_outcome(call)}))
     context.update(extra)
     return context
-
-
-def _contact_email(call: Call) -> str:
-    if not call.client_id:
-        return ""
-    contact = call.client.contacts.exclude(email="").order_by("name").first()
-    return contact.email if contact else call.client.email
 
 
 def render_step(request, call: Call, step: str, *, status: int = 200, push: bool = False, **extra):

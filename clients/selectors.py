@@ -25,6 +25,14 @@ def find_client_by_phone(raw: str) -> Client | None:
     return phone.client if phone else None
 
 
+def contact_email(client: Client) -> str:
+    """Where to send the client papers: the first contact with an e-mail, else the client's."""
+    email = (
+        client.contacts.exclude(email="").order_by("name").values_list("email", flat=True).first()
+    )
+    return email or client.email
+
+
 class ClientStatus:
     NEW = "new"
     ACTIVE = "active"

@@ -47,6 +47,35 @@ class DeliveryTerms:
     shipping_details: str = ""
 
 
+def proposed_terms(order: Order) -> DeliveryTerms:
+    """What the delivery form starts with: the order's own terms where set, else our next
+    delivery day, the first window, the client's default address and first authorised
+    receiver, and prepayment for prepayment-only clients (bank transfer otherwise)."""
+    client = order.client
+    address = (
+        order.delivery_address
+        or client.addresses.filter(is_default=True).first()
+        or client.addresses.first()
+    )
+    receiver = order.receiver or client.contacts.filter(can_receive_goods=True).first()
+    default_payment = (
+        Order.PaymentForm.PREPAYMENT
+        if client.credit_limit == 0
+        else Order.PaymentForm.BANK_TRANSFER
+    )
+    return DeliveryTerms(
+        fulfilment=order.fulfilment,
+        delivery_date=order.delivery_date or next_delivery_day(),
+        delivery_window=order.delivery_window or delivery_windows()[0],
+        delivery_address=address,
+        receiver=receiver,
+        payment_form=order.payment_form or default_payment,
+        payment_documents=order.payment_documents or _("Invoice and waybill (TORG-12)"),
+        pickup_arrival=order.pickup_arrival,
+        shipping_details=order.shipping_details,
+    )
+
+
 def delivery_problems(order: Order, terms: DeliveryTerms | None = None) -> list[str]:
     """Everything that is missing or wrong in the order's delivery and payment; [] when ready."""
     t = terms or DeliveryTerms(

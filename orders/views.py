@@ -5,6 +5,7 @@ page on a normal request and the ``#order-main`` panel for htmx.
 """
 
 import uuid
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -12,13 +13,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
-from calls.views import SCRIPT, own_call, step_url
+from calls.views import own_call, step_url
 from clients.debt import with_order
+from clients.selectors import contact_email
 from orderdesk.logs import render_log
 from orderdesk.scope import review_scope
 from orders import logs, services
@@ -26,7 +29,7 @@ from orders.delivery import (
     DeliveryTerms,
     delivery_problems,
     delivery_windows,
-    next_delivery_day,
+    proposed_terms,
     set_delivery,
 )
 from orders.errors import OrderBlocked, OrderError, UpsellIncomplete
@@ -46,10 +49,10 @@ from orders.upsell import suggest, upsell_status
 
 order_required = permission_required("orders.take_order", raise_exception=True)
 
-ORDER_STAGES = [
-    ("entry", _("Lines and offers")),
-    ("delivery", _("Delivery and payment")),
-    ("review", _("Read-back")),
+ORDER_STAGES = [  # lazy: module-level, translated when shown
+    ("entry", gettext_lazy("Lines and offers")),
+    ("delivery", gettext_lazy("Delivery and payment")),
+    ("review", gettext_lazy("Read-back")),
 ]
 
 
@@ -94,16 +97,6 @@ def _context(request, call, order, stage: str, **extra) -> dict:
         "lines": lines,
         "stage": stage,
         "stages": ORDER_STAGES,
-        "steps": [
-            {
-                "step": s,
-                "label": Step(s).label,
-                "url": step_url(call, s),
-                "current": s == Step.ROUTE,
-                "ready": guard(call, s) is None,
-            }
-            for s in SCRIPT
-        ],
         "card": card,
         "debt_after": with_order(card.debt, services.pending_exposure(order)),
         "upsell": upsell_status(order, suggestions=on_screen),
@@ -287,7 +280,7 @@ def delivery(request, call_id: int):
     client = order.client
     form_kwargs = {"client": client, "windows": delivery_windows()}
     if request.method == "GET":
-        form = DeliveryForm(initial=_delivery_initial(order), **form_kwargs)
+        form = DeliveryForm(initial=asdict(proposed_terms(order)), **form_kwargs)
         return _render(request, call, order, "delivery", form=form)
     form = DeliveryForm(request.POST, **form_kwargs)
     errors = _form_errors(form) if not form.is_valid() else []
@@ -302,28 +295,6 @@ def delivery(request, call_id: int):
     if request.htmx:
         return _review(request, call, order, push=True)
     return redirect("orders:review", call_id=call.pk)
-
-
-def _delivery_initial(order: Order) -> dict:
-    client = order.client
-    address = order.delivery_address or client.addresses.filter(is_default=True).first()
-    receiver = order.receiver or client.contacts.filter(can_receive_goods=True).first()
-    return {
-        "fulfilment": order.fulfilment,
-        "delivery_date": order.delivery_date or next_delivery_day(),
-        "delivery_window": order.delivery_window or delivery_windows()[0],
-        "delivery_address": address,
-        "receiver": receiver,
-        "payment_form": order.payment_form
-        or (
-            Order.PaymentForm.PREPAYMENT
-            if client.credit_limit == 0
-            else Order.PaymentForm.BANK_TRANSFER
-        ),
-        "payment_documents": order.payment_documents or _("Invoice and waybill (TORG-12)"),
-        "pickup_arrival": order.pickup_arrival,
-        "shipping_details": order.shipping_details,
-    }
 
 
 @order_required
@@ -387,17 +358,10 @@ def _go(request, url):
 @require_GET
 def done(request, call_id: int):
     call = own_call(request, call_id)
-    order = (
-        Order.objects.filter(call=call)
-        .exclude(status=Order.Status.DRAFT)
-        .select_related("client__client_type")
-        .order_by("-pk")
-        .first()
-    )
-    if order is None:
+    order = call_order(call)
+    if order is None or order.status == Order.Status.DRAFT:
         return redirect("orders:entry", call_id=call.pk)
-    email = order.client.contacts.exclude(email="").values_list("email", flat=True).first()
-    form = ConfirmationForm(initial={"email": email or order.client.email})
+    form = ConfirmationForm(initial={"email": contact_email(order.client)})
     return _render(request, call, order, "done", form=form)
 
 

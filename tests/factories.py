@@ -307,23 +307,11 @@ class CallTaskFactory(factory.django.DjangoModelFactory):
 
 def arrange_delivery(order: Order) -> Order:
     """Fill in delivery and payment so that the order may be accepted."""
-    from orders.delivery import DeliveryTerms, delivery_windows, next_delivery_day, set_delivery
+    from orders.delivery import proposed_terms, set_delivery
 
     client = order.client
-    address = client.addresses.first() or DeliveryAddressFactory(client=client)
-    receiver = client.contacts.filter(can_receive_goods=True).first() or ContactFactory(
-        client=client
-    )
-    terms = DeliveryTerms(
-        fulfilment=Order.Fulfilment.DELIVERY,
-        delivery_date=next_delivery_day(),
-        delivery_window=delivery_windows()[0],
-        delivery_address=address,
-        receiver=receiver,
-        payment_form=(
-            Order.PaymentForm.PREPAYMENT
-            if client.credit_limit == 0
-            else Order.PaymentForm.BANK_TRANSFER
-        ),
-    )
-    return set_delivery(order=order, terms=terms, by=order.operator)
+    if not client.addresses.exists():
+        DeliveryAddressFactory(client=client)
+    if not client.contacts.filter(can_receive_goods=True).exists():
+        ContactFactory(client=client)
+    return set_delivery(order=order, terms=proposed_terms(order), by=order.operator)

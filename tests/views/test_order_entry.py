@@ -960,3 +960,8 @@ def test_a_line_whose_product_lost_its_price_is_reported_not_a_500(http, call, c
     response = http.get(url("entry", call), **HX)
     assert response.status_code == 200
     assert 'role="alert"' in text(response)
+
+
+def test_the_order_stages_are_in_the_operators_language(http, call):
+    http.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    assert "Товары и предложения" in text(http.get(url("entry", call)))
