@@ -1,5 +1,6 @@
 """Writes of the call script. Each service checks, then writes in one transaction, and
-records what happened as a ``CallEvent`` through ``record_event``.
+records what happened as a ``CallEvent`` through ``record_event``. Transfers and the inbox
+live in ``calls.transfers``, feedback in ``calls.feedback``.
 
 Every service that takes a call locks its row, checks that ``by`` is the call's operator
 (``PermissionDenied`` otherwise) and that the call is still open (``CallError``).
@@ -14,24 +15,20 @@ from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
-from calls.models import Call, CallEvent, CallOutcome, CallTask, Feedback, Purpose, Transfer
+from calls.models import Call, CallEvent, CallOutcome, CallTask, Purpose
 from calls.price_lists import price_list_csv, price_list_pdf
-from calls.routing import Route, RouteRule, person_name, route_call
+from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
 from clients.phones import normalize_phone
 from clients.selectors import find_client_by_phone
-from orderdesk.models import Department
-from orderdesk.roles import Role
 
 ABANDONED_OUTCOME = "abandoned"
-FEEDBACK_MAX_LENGTH = 5000
 CLIENT_NAME_MAX_LENGTH = 300
 
 
@@ -62,7 +59,7 @@ def record_event(*, call: Call, kind: str, by=None, **data) -> CallEvent:
 # --- guards -------------------------------------------------------------------------
 
 
-def _lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call:
+def lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call:
     """Lock the call's row, check it belongs to ``by`` and is open; refresh ``call`` from it."""
     current = Call.objects.select_for_update().get(pk=call.pk)
     if by is None or current.operator_id != by.pk:
@@ -167,7 +164,7 @@ def register_client(
     by,
 ) -> Client:
     """Register the unknown caller as a new client (no manager yet) with the call's number."""
-    _lock_open_call(call, by=by)
+    lock_open_call(call, by=by)
     require_step(call, Step.NEW_CLIENT)
     name = (name or "").strip()
     if not name:
@@ -224,13 +221,13 @@ def register_client(
     return client
 
 
-# --- purpose, routing, transfer -----------------------------------------------------
+# --- purpose and routing -----------------------------------------------------
 
 
 @transaction.atomic
 def choose_purpose(*, call: Call, purpose: str, by) -> Route:
     """Store the purpose, decide the routing and record both."""
-    _lock_open_call(call, by=by)
+    lock_open_call(call, by=by)
     if purpose not in Purpose.values:
         raise CallError(_("Choose one of the purposes offered."))
     require_step(call, Step.PURPOSE)
@@ -249,173 +246,6 @@ def choose_purpose(*, call: Call, purpose: str, by) -> Route:
         department_id=route.department.pk if route.department else None,
     )
     return route
-
-
-@transaction.atomic
-def transfer_call(*, call: Call, route: Route, by) -> Transfer:
-    """Transfer the call as routed; a new client's head also gets a task to assign a manager."""
-    _lock_open_call(call, by=by)
-    require_step(call, Step.ROUTE)
-    if not route.is_transfer:
-        raise CallError(_("Nobody to transfer to: you keep this call."))
-    transfer = Transfer(
-        call=call,
-        to_user=route.target,
-        to_department=route.department,
-        rule=route.rule,
-        reason=route.reason,
-        created_by=by,
-    )
-    transfer.full_clean()
-    transfer.save()
-    task = None
-    if route.rule == RouteRule.NEW_CLIENT_HEAD and call.client_id is not None:
-        assignee = route.target or wholesale_head()
-        task = CallTask.objects.create(
-            kind=CallTask.Kind.ASSIGN_MANAGER,
-            client=call.client,
-            assigned_to=assignee,
-            created_by=by,
-            call=call,
-            instructions=route.reason,
-        )
-    call.step = Step.WRAP_UP
-    call.save(update_fields=["step"])
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.TRANSFERRED,
-        by=by,
-        transfer_id=transfer.pk,
-        rule=route.rule,
-        reason=route.reason,
-        to_user_id=route.target.pk if route.target else None,
-        to_user=person_name(route.target) if route.target else None,
-        to_department_id=route.department.pk if route.department else None,
-        task_id=task.pk if task else None,
-    )
-    return transfer
-
-
-def wholesale_head():
-    """Who assigns managers when the client's department has no head."""
-    department = (
-        Department.objects.filter(kind=Department.Kind.WHOLESALE, head__isnull=False)
-        .select_related("head")
-        .first()
-    )
-    return department.head if department else None
-
-
-@transaction.atomic
-def mark_transfer_handled(*, transfer: Transfer, by) -> Transfer:
-    """The receiver (or the head of the receiving department; any of its staff when it was
-    sent to the department alone) closes a transfer; once."""
-    current = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    allowed = by.is_superuser or current.to_user_id == by.pk
-    if not allowed and current.to_department_id is not None:
-        # A transfer to a person is theirs (their department's head may close it too);
-        # one to the department alone may be closed by anyone of the department.
-        department = Department.objects.filter(pk=current.to_department_id)
-        allowed = department.filter(head=by).exists() or (
-            current.to_user_id is None and department.filter(staff__user=by).exists()
-        )
-    if not allowed:
-        raise PermissionDenied(_("This transfer is not addressed to you."))
-    if current.handled_at is None:
-        current.handled_at = timezone.now()
-        current.save(update_fields=["handled_at"])
-    transfer.handled_at = current.handled_at
-    return current
-
-
-# --- the head's inbox: assigning a manager to a new client ---------------------------
-
-
-@transaction.atomic
-def assign_manager(*, task: CallTask, manager, by) -> Client:
-    """The head assigns a manager to a new client; closes the task and its transfer."""
-    task = CallTask.objects.select_for_update().get(pk=task.pk)
-    if task.assigned_to_id != by.pk and not by.is_superuser:
-        raise PermissionDenied(_("Only the head this task is assigned to may assign a manager."))
-    if task.kind != CallTask.Kind.ASSIGN_MANAGER or task.client_id is None:
-        raise CallError(_("This task is not about assigning a manager."))
-    if task.status != CallTask.Status.OPEN:
-        raise CallError(_("This task is already closed."))
-    eligible = (
-        manager is not None
-        and manager.is_active
-        and manager.groups.filter(name__in=[Role.MANAGER, Role.HEAD]).exists()
-    )
-    if not eligible:
-        raise CallError(_("Choose an active manager or head of department."))
-
-    now = timezone.now()
-    client = Client.objects.select_for_update().get(pk=task.client_id)
-    client.manager = manager
-    client.save(update_fields=["manager"])
-    task.status = CallTask.Status.DONE
-    task.done_at = now
-    task.result = _("Manager assigned: %(manager)s.") % {"manager": person_name(manager)}
-    task.save(update_fields=["status", "done_at", "result"])
-    if task.call_id is not None:
-        Transfer.objects.filter(
-            call_id=task.call_id, rule=RouteRule.NEW_CLIENT_HEAD, handled_at__isnull=True
-        ).update(handled_at=now)
-    return client
-
-
-# --- feedback -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def record_feedback(*, call: Call, kind: str, text: str, departments, by) -> Feedback:
-    """Record a comment, wish or complaint and route it to the departments concerned
-    (once per call: a second submit is refused)."""
-    _lock_open_call(call, by=by)
-    require_step(call, Step.FEEDBACK)
-    if kind not in Feedback.Kind.values:
-        raise CallError(_("Choose whether it is a comment, a wish or a complaint."))
-    text = (text or "").strip()
-    if not text:
-        raise CallError(_("Write down what the caller said."))
-    if len(text) > FEEDBACK_MAX_LENGTH:
-        raise CallError(
-            _("The text is too long: at most %(max)d characters.") % {"max": FEEDBACK_MAX_LENGTH}
-        )
-    departments = list(departments or [])
-    if not departments:
-        raise CallError(_("Choose at least one department concerned."))
-
-    feedback = Feedback(call=call, client=call.client, kind=kind, text=text, created_by=by)
-    feedback.full_clean()
-    feedback.save()
-    feedback.departments.set(departments)
-    call.step = Step.WRAP_UP
-    call.save(update_fields=["step"])
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.FEEDBACK,
-        by=by,
-        feedback_id=feedback.pk,
-        feedback_kind=kind,
-        departments=[getattr(d, "pk", d) for d in departments],
-    )
-    return feedback
-
-
-@transaction.atomic
-def mark_feedback_handled(*, feedback: Feedback, by) -> Feedback:
-    """Staff or the head of a department concerned marks feedback handled; the first wins."""
-    current = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    concerned = current.departments.filter(Q(head=by) | Q(staff__user=by)).exists()
-    if not concerned:
-        raise PermissionDenied(_("This feedback is not for your department."))
-    if current.handled_at is None:
-        current.handled_at = timezone.now()
-        current.handled_by = by
-        current.save(update_fields=["handled_at", "handled_by"])
-    feedback.handled_at, feedback.handled_by = current.handled_at, current.handled_by
-    return current
 
 
 # --- reference: price lists and information given -----------------------------------
@@ -449,7 +279,7 @@ def deliver_price_list(*, client_id: int | None, to: str, fmt: str) -> None:
 @transaction.atomic
 def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListFormat.CSV, by) -> None:
     """E-mail the caller's price list (prices in their column) once the transaction commits."""
-    _lock_open_call(call, by=by)
+    lock_open_call(call, by=by)
     contact_email = (contact_email or "").strip()
     try:
         validate_email(contact_email)
@@ -479,7 +309,7 @@ def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListForma
 @transaction.atomic
 def record_reference(*, call: Call, topic: str, data: dict, by) -> CallEvent:
     """Note which reference information the caller got."""
-    _lock_open_call(call, by=by)
+    lock_open_call(call, by=by)
     if topic not in ReferenceTopic.values:
         raise CallError(_("Choose what the caller asked about."))
     if not isinstance(data, dict):
@@ -493,7 +323,7 @@ def record_reference(*, call: Call, topic: str, data: dict, by) -> CallEvent:
 @transaction.atomic
 def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) -> Call:
     """Close the call with an outcome and notes; a call-back outcome books a call-back task."""
-    _lock_open_call(call, by=by, closed_message=_("This call is already wrapped up."))
+    lock_open_call(call, by=by, closed_message=_("This call is already wrapped up."))
     outcome = CallOutcome.objects.filter(code=outcome_code, is_active=True).first()
     if outcome is None:
         raise CallError(_("Choose one of the outcomes offered."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from calls import logs, services
+from calls import feedback, logs, services, transfers
 from calls.errors import CallError
 from calls.flow import Step, first_unready_step, guard
 from calls.forms import (
@@ -280,7 +280,7 @@ def _transfer(request, call: Call):
     nonstandard = request.POST.get("nonstandard") == "1"
     route = route_nonstandard(call.client) if nonstandard else route_call(call.client, call.purpose)
     try:
-        services.transfer_call(call=call, route=route, by=request.user)
+        transfers.transfer_call(call=call, route=route, by=request.user)
     except CallError as error:
         return _failed(request, call, Step.ROUTE, error)
     messages.success(request, _("Transferred: %(reason)s") % {"reason": route.reason})
@@ -326,7 +326,7 @@ def _feedback(request, call: Call):
     if not form.is_valid():
         return _failed(request, call, Step.FEEDBACK, None, form=form)
     try:
-        services.record_feedback(call=call, by=request.user, **form.cleaned_data)
+        feedback.record_feedback(call=call, by=request.user, **form.cleaned_data)
     except CallError as error:
         return _failed(request, call, Step.FEEDBACK, error, form=form)
     messages.success(request, _("Feedback recorded and sent to the departments."))
@@ -380,7 +380,7 @@ def inbox(request):
 @require_POST
 def transfer_handled(request, transfer_id: int):
     transfer = get_object_or_404(Transfer, pk=transfer_id)
-    services.mark_transfer_handled(transfer=transfer, by=request.user)
+    transfers.mark_transfer_handled(transfer=transfer, by=request.user)
     return _inbox_changed(request)
 
 
@@ -388,7 +388,7 @@ def transfer_handled(request, transfer_id: int):
 @require_POST
 def feedback_handled(request, feedback_id: int):
     item = get_object_or_404(Feedback, pk=feedback_id)
-    services.mark_feedback_handled(feedback=item, by=request.user)
+    feedback.mark_feedback_handled(feedback=item, by=request.user)
     return _inbox_changed(request)
 
 
@@ -401,7 +401,7 @@ def assign_manager(request, task_id: int):
         messages.error(request, _("Choose a manager from the list."))
         return _inbox_changed(request)
     try:
-        client = services.assign_manager(
+        client = transfers.assign_manager(
             task=task, manager=form.cleaned_data["manager"], by=request.user
         )
     except CallError as error:

@@ -14,25 +14,22 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from calls.errors import CallError, StepNotReady
+from calls.feedback import mark_feedback_handled, record_feedback
 from calls.flow import Step
 from calls.models import Call, CallEvent, CallTask, Feedback, Purpose, Transfer
 from calls.routing import Route, RouteRule
 from calls.selectors import client_card, inbox_count, inbox_for, open_call_for, price_list_rows
 from calls.services import (
-    assign_manager,
     choose_purpose,
     close_abandoned_calls,
-    mark_feedback_handled,
-    mark_transfer_handled,
     record_event,
-    record_feedback,
     record_reference,
     register_client,
     send_price_list,
     start_call,
-    transfer_call,
     wrap_up,
 )
+from calls.transfers import assign_manager, mark_transfer_handled, transfer_call
 from clients.models import Client, ClientPhone
 from orderdesk.models import Department
 from orderdesk.roles import Role
