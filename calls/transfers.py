@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from calls.errors import CallError
 from calls.flow import Step, require_step
 from calls.models import Call, CallEvent, CallTask, Transfer
-from calls.routing import Route, RouteRule, person_name
+from calls.routing import RouteRule, person_name, route_call, route_nonstandard
 from calls.services import lock_open_call, record_event
 from clients.models import Client
 from orderdesk.models import Department
@@ -21,10 +21,16 @@ from orderdesk.roles import Role
 
 
 @transaction.atomic
-def transfer_call(*, call: Call, route: Route, by) -> Transfer:
-    """Transfer the call as routed; a new client's head also gets a task to assign a manager."""
+def transfer_call(*, call: Call, by, nonstandard: bool = False) -> Transfer:
+    """Transfer the call as routed; a new client's head also gets a task to assign a manager.
+
+    The route is decided here, from the call as it is now (``route_call`` for its client and
+    purpose, or ``route_nonstandard`` when the operator calls it a non-standard situation),
+    so no request can name a target of its own.
+    """
     lock_open_call(call, by=by)
     require_step(call, Step.ROUTE)
+    route = route_nonstandard(call.client) if nonstandard else route_call(call.client, call.purpose)
     if not route.is_transfer:
         raise CallError(_("Nobody to transfer to: you keep this call."))
     transfer = Transfer(

@@ -278,12 +278,11 @@ def _transfer(request, call: Call):
             request, call, Step.PURPOSE, CallError(_("Choose the purpose of the call first."))
         )
     nonstandard = request.POST.get("nonstandard") == "1"
-    route = route_nonstandard(call.client) if nonstandard else route_call(call.client, call.purpose)
     try:
-        transfers.transfer_call(call=call, route=route, by=request.user)
+        transfer = transfers.transfer_call(call=call, by=request.user, nonstandard=nonstandard)
     except CallError as error:
         return _failed(request, call, Step.ROUTE, error)
-    messages.success(request, _("Transferred: %(reason)s") % {"reason": route.reason})
+    messages.success(request, _("Transferred: %(reason)s") % {"reason": transfer.reason})
     return _after(request, call, Step.WRAP_UP)
 
 

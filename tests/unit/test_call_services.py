@@ -17,7 +17,7 @@ from calls.errors import CallError, StepNotReady
 from calls.feedback import mark_feedback_handled, record_feedback
 from calls.flow import Step
 from calls.models import Call, CallEvent, CallTask, Feedback, Purpose, Transfer
-from calls.routing import Route, RouteRule
+from calls.routing import RouteRule
 from calls.selectors import client_card, inbox_count, inbox_for, open_call_for, price_list_rows
 from calls.services import (
     choose_purpose,
@@ -390,7 +390,7 @@ def test_transfer_call_records_the_transfer_with_its_reason(org, call):
     # given
     route = choose_purpose(call=call, purpose=Purpose.OTHER, by=org.operator)
     # when
-    transfer = transfer_call(call=call, route=route, by=org.operator)
+    transfer = transfer_call(call=call, by=org.operator)
     # then
     transfer.refresh_from_db()
     assert transfer.to_user == org.manager
@@ -408,16 +408,24 @@ def test_transfer_call_records_the_transfer_with_its_reason(org, call):
 
 
 def test_transfer_call_refuses_when_the_operator_keeps_the_call(org, call):
-    route = choose_purpose(call=call, purpose=Purpose.ORDER, by=org.operator)
+    choose_purpose(call=call, purpose=Purpose.ORDER, by=org.operator)
     with pytest.raises(CallError, match="you keep this call"):
-        transfer_call(call=call, route=route, by=org.operator)
+        transfer_call(call=call, by=org.operator)
     assert not Transfer.objects.exists()
 
 
+def test_transfer_call_decides_the_route_itself_nonstandard_goes_to_the_head(org, call):
+    # given: the routing keeps an order call with the operator
+    choose_purpose(call=call, purpose=Purpose.ORDER, by=org.operator)
+    # when: the operator calls it a non-standard situation
+    transfer = transfer_call(call=call, by=org.operator, nonstandard=True)
+    # then: the head of the client's department gets it, as route_nonstandard says
+    assert (transfer.rule, transfer.to_user) == (RouteRule.NONSTANDARD_HEAD, org.retail.head)
+
+
 def test_transfer_call_needs_a_purpose(org, call):
-    route = Route(target=org.manager, department=None, rule=RouteRule.OTHER_MANAGER, reason="x")
     with pytest.raises(StepNotReady):
-        transfer_call(call=call, route=route, by=org.operator)
+        transfer_call(call=call, by=org.operator)
 
 
 # --- the new client: transfer to the head, who assigns a manager ----------------------
@@ -434,7 +442,7 @@ def new_client_transferred(org):
         by=org.operator,
     )
     route = choose_purpose(call=call, purpose=Purpose.ORDER, by=org.operator)
-    transfer = transfer_call(call=call, route=route, by=org.operator)
+    transfer = transfer_call(call=call, by=org.operator)
     return call, client, route, transfer
 
 
