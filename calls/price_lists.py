@@ -9,9 +9,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from calls.selectors import price_column_for, price_list_rows
 from clients.models import Client
 from orders.models import Product
+from orders.selectors import price_column_for, price_list_rows
 
 FONTS = Path(__file__).resolve().parent.parent / "orderdesk" / "fonts"
 

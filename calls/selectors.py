@@ -1,10 +1,10 @@
 """Reads for the call script and the inbox; each in a bounded number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
@@ -13,19 +13,11 @@ from clients.models import Client, ClientType
 from clients.selectors import client_status
 from orderdesk.models import Department
 from orderdesk.presence import effective_presence, is_available
-from orders.models import Order, PriceColumn, Product, ProductPrice
+from orders.models import Order, Product
+from orders.selectors import last_orders, recent_orders_for, traditional_products
 
-BASE_PRICE_COLUMN = "base"  # the column for callers we do not know yet
 LAST_ORDERS = 5
 TRADITIONAL_PRODUCTS = 5
-TRADITIONAL_WINDOW = timedelta(days=183)  # "the last six months"
-CARD_ORDER_STATUSES = (
-    Order.Status.ACCEPTED,
-    Order.Status.IN_FULFILMENT,
-    Order.Status.DELIVERED,
-    Order.Status.CANCELLED,
-)
-ORDERED_STATUSES = (Order.Status.ACCEPTED, Order.Status.IN_FULFILMENT, Order.Status.DELIVERED)
 INBOX_LIMIT = 100
 
 
@@ -59,40 +51,6 @@ class ClientCard:
     traditional_products: list[Product]
 
 
-def traditional_products(
-    client: Client, *, on: date | None = None, limit: int = TRADITIONAL_PRODUCTS
-) -> list[Product]:
-    """The client's most ordered products in the last six months (one query).
-
-    Ranked by the number of orders they appear in, then the quantity, then the name;
-    each product carries ``times_ordered`` and ``quantity_ordered``.
-    """
-    on = on or timezone.localdate()
-    since = timezone.make_aware(datetime.combine(on - TRADITIONAL_WINDOW, time.min))
-    return list(
-        Product.objects.filter(
-            order_lines__order__client=client,
-            order_lines__order__status__in=ORDERED_STATUSES,
-            order_lines__order__accepted_at__gte=since,
-        )
-        .annotate(
-            times_ordered=Count("order_lines__order", distinct=True),
-            quantity_ordered=Sum("order_lines__quantity"),
-        )
-        .select_related("category")
-        .order_by("-times_ordered", "-quantity_ordered", "name", "pk")[:limit]
-    )
-
-
-def last_orders(client: Client, *, limit: int = LAST_ORDERS) -> list[Order]:
-    """The client's latest orders that went past the draft stage, newest first (one query)."""
-    return list(
-        Order.objects.filter(client=client, status__in=CARD_ORDER_STATUSES).order_by(
-            "-created_at", "-id"
-        )[:limit]
-    )
-
-
 def client_card(client: Client, *, on: date | None = None) -> ClientCard:
     """What the operator sees on identification (SPEC F-CALL-2).
 
@@ -113,44 +71,11 @@ def client_card(client: Client, *, on: date | None = None) -> ClientCard:
         status=client_status(client, on=on),
         debt=debt,
         credit_available=debt.credit_available,
-        last_orders=last_orders(client),
-        traditional_products=traditional_products(client, on=on),
+        last_orders=last_orders(client, limit=LAST_ORDERS),
+        traditional_products=list(
+            traditional_products(client, on=on).select_related("category")[:TRADITIONAL_PRODUCTS]
+        ),
     )
-
-
-# --- the price list -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PriceListRow:
-    sku: str
-    name: str
-    category: str
-    unit: str
-    price: Decimal
-
-
-def price_column_for(client: Client | None) -> PriceColumn | None:
-    """The client's price column (its type's default); the base column for unknown callers."""
-    if client is not None:
-        return client.client_type.default_price_column
-    return PriceColumn.objects.filter(code=BASE_PRICE_COLUMN).first()
-
-
-def price_list_rows(client: Client | None) -> list[PriceListRow]:
-    """Active products with their price in the client's column, by category and name."""
-    if client is not None:
-        prices = ProductPrice.objects.filter(column_id=client.client_type.default_price_column_id)
-    else:
-        prices = ProductPrice.objects.filter(column__code=BASE_PRICE_COLUMN)
-    rows = (
-        prices.filter(product__is_active=True)
-        .order_by("product__category__name", "product__name", "product_id")
-        .values_list(
-            "product__sku", "product__name", "product__category__name", "product__unit", "price"
-        )
-    )
-    return [PriceListRow(*row) for row in rows.iterator(chunk_size=2000)]
 
 
 # --- the inbox ----------------------------------------------------------------------
@@ -216,24 +141,6 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         tasks=list(tasks),
         feedback=list(feedback),
         new_orders=recent_orders_for(user),
-    )
-
-
-NEW_ORDERS_WINDOW = timedelta(days=1)
-NEW_ORDERS_LIMIT = 20
-
-
-def recent_orders_for(user) -> list[Order]:
-    """Orders accepted in the last day for the clients the user reviews (F-ORD-6 feed)."""
-    from orderdesk.scope import review_scope
-
-    if not user.has_perm("orders.review_orders"):
-        return []
-    since = timezone.now() - NEW_ORDERS_WINDOW
-    return list(
-        Order.objects.filter(review_scope(user), accepted_at__gte=since)
-        .select_related("client", "operator")
-        .order_by("-accepted_at", "-id")[:NEW_ORDERS_LIMIT]
     )
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from orders.models import Order, OrderLine, Product, ProductPrice, Promotion, UpsellOffer
-from orders.selectors import PLACED_STATUSES
+from orders.selectors import PLACED_STATUSES, traditional_products
 
 Reason = UpsellOffer.Reason
 PREFERENCE = (Reason.SPECIAL, Reason.NEW, Reason.TRADITIONAL, Reason.TYPE_POPULAR)
@@ -64,7 +64,6 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
     on = on or timezone.localdate()
     client = order.client
     pool_size = 2 * limit  # earlier reasons take at most ``limit``; enough left for each
-    since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
 
     def offerable(path: str = "") -> Q:
         """Active, priced in the client's column, not on the order and not offered yet."""
@@ -116,16 +115,8 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         for p in new_products
     ]
 
-    history = Q(
-        order_lines__order__status__in=PLACED_STATUSES,
-        order_lines__order__accepted_at__gte=since,
-    )
-    traditional = (
-        Product.objects.filter(offerable())
-        .filter(history, order_lines__order__client_id=client.pk)
-        .annotate(times=Count("order_lines__order", distinct=True))
-        .order_by("-times", "name", "pk")[:pool_size]
-    )
+    traditional = traditional_products(client, on=on, among=Product.objects.filter(offerable()))
+    traditional = traditional[:pool_size]
     pools[Reason.TRADITIONAL] = [
         Suggestion(
             product=p,
@@ -133,9 +124,9 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
             talking_point=ngettext(
                 "The client took it in %(count)d order over the last six months.",
                 "The client took it in %(count)d orders over the last six months.",
-                p.times,
+                p.times_ordered,
             )
-            % {"count": p.times},
+            % {"count": p.times_ordered},
         )
         for p in traditional
     ]

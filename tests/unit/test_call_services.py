@@ -18,7 +18,7 @@ from calls.feedback import mark_feedback_handled, record_feedback
 from calls.flow import Step
 from calls.models import Call, CallEvent, CallTask, Feedback, Purpose, Transfer
 from calls.routing import RouteRule
-from calls.selectors import client_card, inbox_count, inbox_for, open_call_for, price_list_rows
+from calls.selectors import client_card, inbox_count, inbox_for, open_call_for
 from calls.services import (
     choose_purpose,
     close_abandoned_calls,
@@ -34,6 +34,7 @@ from clients.models import Client, ClientPhone
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from orders.models import Order
+from orders.selectors import price_list_rows
 from tests.factories import (
     CallFactory,
     CallTaskFactory,
