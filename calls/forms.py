@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import CallOutcome, CallTask, Feedback, Purpose
+from calls.models import CallOutcome, CallTask, Feedback, OutcomeCode, Purpose
 from calls.services import PriceListFormat
 from clients.models import ClientType
 from orderdesk.models import Department
@@ -68,7 +68,7 @@ class PriceListForm(forms.Form):
 class WrapUpForm(forms.Form):
     outcome = forms.ModelChoiceField(
         label=_("Outcome"),
-        queryset=CallOutcome.objects.filter(is_active=True).exclude(code="abandoned"),
+        queryset=CallOutcome.objects.filter(is_active=True).exclude(code=OutcomeCode.ABANDONED),
         to_field_name="code",
         widget=forms.RadioSelect,
         empty_label=None,

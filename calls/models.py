@@ -12,6 +12,20 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class OutcomeCode(models.TextChoices):
+    """The codes of the wrap-up outcomes the product ships with and its rules name
+    (calls/outcomes.py); admins may add outcomes with codes of their own."""
+
+    ORDER_TAKEN = "order_taken", _("Order taken")
+    DEBT_BLOCKED = "debt_blocked", _("Order blocked by debt")
+    TRANSFERRED = "transferred", _("Transferred")
+    INFORMATION_GIVEN = "information_given", _("Information given")
+    COMPLAINT_RECORDED = "complaint_recorded", _("Comment or complaint recorded")
+    NO_ANSWER = "no_answer", _("No answer")
+    CALL_BACK = "call_back", _("Call back later")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
 class CallOutcome(models.Model):
     """Wrap-up code, as data, with the flags call-centre systems carry."""
 

@@ -1,15 +1,17 @@
 """The wrap-up outcome codes the product ships with (admins may add more)."""
 
+from calls.models import OutcomeCode
+
 OUTCOMES = [
     # code, name, contact_made, is_sale, needs_callback, is_complete, position
-    ("order_taken", "Заказ принят", True, True, False, True, 1),
-    ("debt_blocked", "Заказ заблокирован из-за долга", True, False, False, True, 2),
-    ("transferred", "Переведён", True, False, False, True, 3),
-    ("information_given", "Справка дана", True, False, False, True, 4),
-    ("complaint_recorded", "Отзыв или жалоба записаны", True, False, False, True, 5),
-    ("no_answer", "Нет ответа", False, False, True, False, 6),
-    ("call_back", "Перезвонить позже", True, False, True, False, 7),
-    ("abandoned", "Прерван", False, False, False, False, 8),
+    (OutcomeCode.ORDER_TAKEN, "Заказ принят", True, True, False, True, 1),
+    (OutcomeCode.DEBT_BLOCKED, "Заказ заблокирован из-за долга", True, False, False, True, 2),
+    (OutcomeCode.TRANSFERRED, "Переведён", True, False, False, True, 3),
+    (OutcomeCode.INFORMATION_GIVEN, "Справка дана", True, False, False, True, 4),
+    (OutcomeCode.COMPLAINT_RECORDED, "Отзыв или жалоба записаны", True, False, False, True, 5),
+    (OutcomeCode.NO_ANSWER, "Нет ответа", False, False, True, False, 6),
+    (OutcomeCode.CALL_BACK, "Перезвонить позже", True, False, True, False, 7),
+    (OutcomeCode.ABANDONED, "Прерван", False, False, False, False, 8),
 ]
 
 

@@ -65,12 +65,21 @@ class RouteRule(models.TextChoices):
     NONSTANDARD_HEAD = "nonstandard_head", gettext_lazy("Non-standard situation → head")
 
 
+# The rules that send an order away because the debt check blocks it.
+DEBT_RULES = frozenset({RouteRule.DEBT_MANAGER, RouteRule.DEBT_FINANCE})
+
+
 @dataclass(frozen=True)
 class Route:
     target: User | None
     department: Department | None
     rule: str
     reason: str
+
+    @property
+    def is_debt(self) -> bool:
+        """Whether the debt check decided this route (the order is blocked by debt)."""
+        return self.rule in DEBT_RULES
 
     @property
     def is_transfer(self) -> bool:

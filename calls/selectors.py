@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from calls.models import Call, CallTask, Feedback, Purpose, Transfer
+from calls.models import Call, CallTask, Feedback, OutcomeCode, Purpose, Transfer
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
 from clients.selectors import client_status
@@ -179,9 +179,10 @@ def due_tasks_for(operator, *, now=None) -> list[CallTask]:
 def suggested_outcome(call: Call) -> str:
     """The wrap-up outcome the call's events point to, preselected for the operator."""
     if call.orders.filter(status=Order.Status.ACCEPTED).exists():
-        return "order_taken"
+        return OutcomeCode.ORDER_TAKEN
     if call.transfers.exists():
-        return "transferred"
-    return {Purpose.REFERENCE: "information_given", Purpose.FEEDBACK: "complaint_recorded"}.get(
-        call.purpose, ""
-    )
+        return OutcomeCode.TRANSFERRED
+    return {
+        Purpose.REFERENCE: OutcomeCode.INFORMATION_GIVEN,
+        Purpose.FEEDBACK: OutcomeCode.COMPLAINT_RECORDED,
+    }.get(call.purpose, "")

@@ -21,14 +21,13 @@ from django.utils.translation import gettext_lazy
 
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
-from calls.models import Call, CallEvent, CallOutcome, CallTask, Purpose
+from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
 from calls.price_lists import price_list_csv, price_list_pdf
 from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
 from clients.phones import normalize_phone
 from clients.selectors import find_client_by_phone
 
-ABANDONED_OUTCOME = "abandoned"
 CLIENT_NAME_MAX_LENGTH = 300
 
 
@@ -72,7 +71,7 @@ def lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call
 
 
 def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
-    outcome = CallOutcome.objects.filter(code=ABANDONED_OUTCOME).first()
+    outcome = CallOutcome.objects.filter(code=OutcomeCode.ABANDONED).first()
     ids = [call.pk for call in calls]
     Call.objects.filter(pk__in=ids, status=Call.Status.OPEN).update(
         status=Call.Status.ABANDONED, ended_at=now, outcome=outcome
@@ -88,7 +87,7 @@ def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
 
 @transaction.atomic
 def start_call(
-    *, phone: str, operator, direction: str = "in", task: CallTask | None = None
+    *, phone: str, operator, direction: str = Call.Direction.INBOUND, task: CallTask | None = None
 ) -> Call:
     """Register a call the moment it starts and identify the caller by the number.
 

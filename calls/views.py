@@ -50,11 +50,6 @@ PURPOSE_KEYS = [
     ("3", Purpose.FEEDBACK),
     ("4", Purpose.OTHER),
 ]
-OUTCOME_FOR_STEP = {
-    Step.ROUTE: "transferred",
-    Step.REFERENCE: "information_given",
-    Step.FEEDBACK: "complaint_recorded",
-}
 
 
 def step_url(call: Call, step: str) -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.utils import timezone
 
-from calls.models import Call, CallEvent, CallTask, Feedback, Purpose, Transfer
+from calls.models import Call, CallEvent, CallTask, Feedback, OutcomeCode, Purpose, Transfer
 from calls.routing import RouteRule
 from orderdesk.demo import people_data as people
 from orderdesk.models import Department
@@ -146,7 +146,7 @@ class CallHistory:
             seconds=seconds,
             operator=operator,
             purpose=Purpose.ORDER,
-            outcome="order_taken",
+            outcome=OutcomeCode.ORDER_TAKEN,
             steps=[
                 self.identified(plan),
                 self.purpose(Purpose.ORDER),
@@ -198,7 +198,7 @@ class CallHistory:
             seconds=self.rng.randint(60, 300),
             operator=self.b.operator_on(day),
             purpose=Purpose.REFERENCE,
-            outcome="information_given",
+            outcome=OutcomeCode.INFORMATION_GIVEN,
             steps=steps,
             notes=topic,
         )
@@ -227,7 +227,7 @@ class CallHistory:
             seconds=rng.randint(120, 420),
             operator=operator,
             purpose=Purpose.FEEDBACK,
-            outcome="complaint_recorded",
+            outcome=OutcomeCode.COMPLAINT_RECORDED,
             steps=[
                 self.identified(plan),
                 self.purpose(Purpose.FEEDBACK),
@@ -255,7 +255,7 @@ class CallHistory:
             seconds=self.rng.randint(90, 240),
             operator=self.b.operator_on(day),
             purpose=Purpose.ORDER,
-            outcome="debt_blocked",
+            outcome=OutcomeCode.DEBT_BLOCKED,
             steps=[
                 self.identified(plan),
                 self.purpose(Purpose.ORDER),
@@ -275,7 +275,7 @@ class CallHistory:
             seconds=self.rng.randint(40, 120),
             operator=self.b.operator_on(day),
             purpose=Purpose.OTHER,
-            outcome="transferred",
+            outcome=OutcomeCode.TRANSFERRED,
             steps=[
                 self.identified(plan),
                 self.purpose(Purpose.OTHER),
@@ -301,7 +301,7 @@ class CallHistory:
             seconds=rng.randint(180, 480),
             operator=operator,
             purpose=Purpose.ORDER,
-            outcome="transferred",
+            outcome=OutcomeCode.TRANSFERRED,
             steps=[
                 self.identified(None),
                 (
@@ -393,7 +393,7 @@ class CallHistory:
             seconds=self.rng.randint(40, 200),
             operator=self.b.operator_on(day),
             purpose=Purpose.REFERENCE,
-            outcome="information_given",
+            outcome=OutcomeCode.INFORMATION_GIVEN,
             steps=[
                 self.identified(None),
                 self.purpose(Purpose.REFERENCE),
@@ -428,7 +428,7 @@ class CallHistory:
                     seconds=rng.randint(60, 200),
                     operator=operator,
                     purpose=Purpose.OTHER,
-                    outcome="information_given",
+                    outcome=OutcomeCode.INFORMATION_GIVEN,
                     direction=Call.Direction.OUTBOUND,
                     steps=[self.identified(plan)],
                 )
