@@ -7,10 +7,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls import events
 from calls.errors import CallError
 from calls.flow import Step, require_step
-from calls.models import Call, CallEvent, Feedback
-from calls.services import lock_open_call, record_event
+from calls.models import Call, Feedback
+from calls.services import lock_open_call
 
 FEEDBACK_MAX_LENGTH = 5000
 
@@ -40,14 +41,7 @@ def record_feedback(*, call: Call, kind: str, text: str, departments, by) -> Fee
     feedback.departments.set(departments)
     call.step = Step.WRAP_UP
     call.save(update_fields=["step"])
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.FEEDBACK,
-        by=by,
-        feedback_id=feedback.pk,
-        feedback_kind=kind,
-        departments=[getattr(d, "pk", d) for d in departments],
-    )
+    events.feedback_recorded(call=call, by=by, feedback=feedback)
     return feedback
 
 

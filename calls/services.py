@@ -1,24 +1,25 @@
-"""Writes of the call script. Each service checks, then writes in one transaction, and
-records what happened as a ``CallEvent`` through ``record_event``. Transfers and the inbox
-live in ``calls.transfers``, feedback in ``calls.feedback``.
+"""Writes of the call script: the call's life (start, identify, register the client,
+purpose, reference, wrap-up, abandoned calls). Each service checks, then writes in one
+transaction, and records what happened as a ``CallEvent`` through its creator in
+``calls.events``. Transfers and the inbox live in ``calls.transfers``, feedback in
+``calls.feedback``.
 
 Every service that takes a call locks its row, checks that ``by`` is the call's operator
 (``PermissionDenied`` otherwise) and that the call is still open (``CallError``).
 """
 
-import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from calls import events
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
@@ -44,17 +45,6 @@ class ReferenceTopic(models.TextChoices):
     OTHER = "other", gettext_lazy("Other")
 
 
-# --- events -------------------------------------------------------------------------
-
-
-def record_event(*, call: Call, kind: str, by=None, **data) -> CallEvent:
-    """Write one ``CallEvent``; ``data`` is stored as JSON (Decimals and dates as strings)."""
-    if kind not in CallEvent.Kind.values:
-        raise ValueError(f"unknown call event kind {kind!r}")
-    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    return CallEvent.objects.create(call=call, kind=kind, by=by, data=payload)
-
-
 # --- guards -------------------------------------------------------------------------
 
 
@@ -76,10 +66,7 @@ def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
     Call.objects.filter(pk__in=ids, status=Call.Status.OPEN).update(
         status=Call.Status.ABANDONED, ended_at=now, outcome=outcome
     )
-    CallEvent.objects.bulk_create(
-        CallEvent(call_id=pk, at=now, by=by, kind=CallEvent.Kind.ABANDONED, data={"note": note})
-        for pk in ids
-    )
+    events.abandoned(call_ids=ids, by=by, at=now, note=note)
 
 
 # --- starting and identifying -------------------------------------------------------
@@ -126,17 +113,8 @@ def start_call(
     call.step = next_step(call)
     call.full_clean()
     call.save()
-    record_event(
-        call=call, kind=CallEvent.Kind.STARTED, by=operator, phone=number, direction=direction
-    )
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.IDENTIFIED,
-        by=operator,
-        known=client is not None,
-        client_id=client.pk if client else None,
-        client=client.name if client else None,
-    )
+    events.call_started(call=call, by=operator)
+    events.caller_identified(call=call, by=operator)
     return call
 
 
@@ -209,14 +187,7 @@ def register_client(
     call.client = client
     call.step = next_step(call)
     call.save(update_fields=["client", "step"])
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.CLIENT_CREATED,
-        by=by,
-        client_id=client.pk,
-        client=client.name,
-        client_type=client_type.code,
-    )
+    events.client_registered(call=call, by=by, client=client)
     return client
 
 
@@ -234,16 +205,8 @@ def choose_purpose(*, call: Call, purpose: str, by) -> Route:
     route = route_call(call.client, purpose)
     call.step = next_step(call, route=route)
     call.save(update_fields=["purpose", "step"])
-    record_event(call=call, kind=CallEvent.Kind.PURPOSE, by=by, purpose=purpose)
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.ROUTED,
-        by=by,
-        rule=route.rule,
-        reason=route.reason,
-        target_id=route.target.pk if route.target else None,
-        department_id=route.department.pk if route.department else None,
-    )
+    events.purpose_chosen(call=call, by=by, purpose=purpose)
+    events.routed(call=call, by=by, route=route)
     return route
 
 
@@ -290,13 +253,7 @@ def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListForma
         raise CallError(_("Choose CSV or PDF."))
     if fmt not in PRICE_LIST_RENDERERS:
         raise CallError(_("PDF price lists are not available yet; send it as CSV."))
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.PRICE_LIST_SENT,
-        by=by,
-        email=contact_email,
-        format=fmt,
-    )
+    events.price_list_sent(call=call, by=by, email=contact_email, fmt=fmt)
     client_id = call.client_id
     # robust: a mail server that is down must not turn the operator's screen into a 500;
     # the failure is logged (and the call keeps its event) for someone to resend.
@@ -313,7 +270,7 @@ def record_reference(*, call: Call, topic: str, data: dict, by) -> CallEvent:
         raise CallError(_("Choose what the caller asked about."))
     if not isinstance(data, dict):
         raise CallError(_("The reference details must be a mapping."))
-    return record_event(call=call, kind=CallEvent.Kind.REFERENCE, by=by, topic=topic, details=data)
+    return events.reference_given(call=call, by=by, topic=topic, details=data)
 
 
 # --- wrap-up and abandoned calls ----------------------------------------------------
@@ -361,14 +318,13 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
             done_at=now,
             result=f"{outcome.name}. {call.notes}".strip(),
         )
-    record_event(
+    events.wrapped_up(
         call=call,
-        kind=CallEvent.Kind.WRAPPED_UP,
         by=by,
-        outcome=outcome.code,
+        outcome=outcome,
         duration_seconds=int((now - call.started_at).total_seconds()),
         callback_at=callback_at,
-        callback_task_id=task.pk if task else None,
+        callback_task=task,
     )
     return call
 

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls import events
 from calls.errors import CallError
 from calls.flow import Step, require_step
-from calls.models import Call, CallEvent, CallTask, Transfer
+from calls.models import Call, CallTask, Transfer
 from calls.routing import RouteRule, person_name, route_call, route_nonstandard
-from calls.services import lock_open_call, record_event
+from calls.services import lock_open_call
 from clients.models import Client
 from orderdesk.models import Department
 from orderdesk.roles import Role
@@ -56,18 +57,7 @@ def transfer_call(*, call: Call, by, nonstandard: bool = False) -> Transfer:
         )
     call.step = Step.WRAP_UP
     call.save(update_fields=["step"])
-    record_event(
-        call=call,
-        kind=CallEvent.Kind.TRANSFERRED,
-        by=by,
-        transfer_id=transfer.pk,
-        rule=route.rule,
-        reason=route.reason,
-        to_user_id=route.target.pk if route.target else None,
-        to_user=person_name(route.target) if route.target else None,
-        to_department_id=route.department.pk if route.department else None,
-        task_id=task.pk if task else None,
-    )
+    events.transferred(call=call, by=by, transfer=transfer, task=task)
     return transfer
 
 

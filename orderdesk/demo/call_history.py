@@ -1,6 +1,6 @@
 """The demo's calls: one per order, plus reference, feedback, debt, transfer and outbound calls.
 
-Events carry the same data keys the call services write (``calls/services.py``), so the logs
+Events carry the same data keys the creators in ``calls/events.py`` write, so the logs
 read demo calls like real ones. Ids are not known while planning: a value in ``data`` may be
 a model instance or a zero-argument callable, resolved by ``resolve_event_data`` at save time.
 """

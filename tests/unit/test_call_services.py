@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
+from calls import events
 from calls.errors import CallError, StepNotReady
 from calls.feedback import mark_feedback_handled, record_feedback
 from calls.flow import Step
@@ -22,7 +23,6 @@ from calls.selectors import client_card, inbox_count, inbox_for, open_call_for
 from calls.services import (
     choose_purpose,
     close_abandoned_calls,
-    record_event,
     record_reference,
     register_client,
     send_price_list,
@@ -95,24 +95,6 @@ def client(org):
 @pytest.fixture
 def call(org, client):
     return start_call(phone="8 (495) 123-45-67", operator=org.operator)
-
-
-# --- record_event ---------------------------------------------------------------------
-
-
-def test_record_event_stores_data_as_json(org):
-    call = CallFactory(operator=org.operator)
-    event = record_event(
-        call=call, kind=CallEvent.Kind.REFERENCE, by=org.operator, amount=Decimal("1.50")
-    )
-    event.refresh_from_db()
-    assert event.data == {"amount": "1.50"}
-    assert event.by == org.operator
-
-
-def test_record_event_refuses_unknown_kinds(org):
-    with pytest.raises(ValueError):
-        record_event(call=CallFactory(operator=org.operator), kind="gossip")
 
 
 # --- start_call ---------------------------------------------------------------------
@@ -896,7 +878,7 @@ def started(operator, *, minutes_ago, last_event_minutes_ago=None):
         operator=operator, started_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
     if last_event_minutes_ago is not None:
-        event = record_event(call=call, kind=CallEvent.Kind.STARTED)
+        event = events.call_started(call=call, by=operator)
         CallEvent.objects.filter(pk=event.pk).update(
             at=timezone.now() - timedelta(minutes=last_event_minutes_ago)
         )
