@@ -1,6 +1,16 @@
-"""The wrap-up outcome codes the product ships with (admins may add more)."""
+"""Wrap-up outcomes: the codes the product ships with (admins may add more), and the rule
+that an outcome must tell the truth about the call (``outcome_problem``), used by
+``calls.services.wrap_up`` to refuse and by the wrap-up screen to offer."""
 
-from calls.models import OutcomeCode
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from calls.models import Call, CallEvent, CallOutcome, OutcomeCode, Transfer
+from calls.routing import DEBT_RULES
+from orders.models import Order
+from orders.selectors import PLACED_STATUSES
 
 OUTCOMES = [
     # code, name, contact_made, is_sale, needs_callback, is_complete, position
@@ -29,3 +39,79 @@ def ensure_outcomes(CallOutcome) -> None:  # noqa: N803 - a model class, possibl
                 "position": position,
             },
         )
+
+
+# --- which outcomes tell the truth about a call ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What happened on a call, as far as its outcome is concerned."""
+
+    order_accepted: bool  # an order of this call was accepted (or went further), not cancelled
+    transferred: bool  # the call was handed to someone
+    debt_blocked: bool  # the routing sent the order away for debt, or acceptance was blocked
+
+
+def call_facts(call: Call) -> CallFacts:
+    """The facts of ``call`` from the database (one query)."""
+    debt_block = CallEvent.objects.filter(call_id=OuterRef("pk")).filter(
+        Q(kind=CallEvent.Kind.ROUTED, data__rule__in=sorted(DEBT_RULES))
+        | Q(kind=CallEvent.Kind.DEBT_CHECKED, data__blocked=True)
+    )
+    row = (
+        Call.objects.filter(pk=call.pk)
+        .values("pk")
+        .annotate(
+            order_accepted=Exists(
+                Order.objects.filter(call_id=OuterRef("pk"), status__in=PLACED_STATUSES)
+            ),
+            transferred=Exists(Transfer.objects.filter(call_id=OuterRef("pk"))),
+            debt_blocked=Exists(debt_block),
+        )
+        .get()
+    )
+    return CallFacts(
+        order_accepted=row["order_accepted"],
+        transferred=row["transferred"],
+        debt_blocked=row["debt_blocked"],
+    )
+
+
+def outcome_problem(
+    call: Call, outcome: CallOutcome, *, facts: CallFacts | None = None
+) -> str | None:
+    """``None`` when ``outcome`` tells the truth about ``call``, else why it does not.
+
+    - a sale outcome needs an order accepted on the call, and a call with an accepted order
+      closes with a sale outcome;
+    - ``transferred`` needs a transfer;
+    - ``debt_blocked`` needs a debt block recorded on the call (a debt route, or a debt
+      check that blocked the order);
+    - ``abandoned`` is the system's, for calls nobody wrapped up.
+    """
+    facts = facts or call_facts(call)
+    name = {"outcome": outcome.name}
+    if outcome.code == OutcomeCode.ABANDONED:
+        return _("“%(outcome)s” is set by the system for calls nobody wrapped up.") % name
+    if outcome.is_sale and not facts.order_accepted:
+        return _("“%(outcome)s” does not fit: no order was accepted on this call.") % name
+    if facts.order_accepted and not outcome.is_sale:
+        return (
+            _("An order was accepted on this call: close it as a sale, not “%(outcome)s”.") % name
+        )
+    if outcome.code == OutcomeCode.TRANSFERRED and not facts.transferred:
+        return _("“%(outcome)s” does not fit: the call was not transferred.") % name
+    if outcome.code == OutcomeCode.DEBT_BLOCKED and not facts.debt_blocked:
+        return _("“%(outcome)s” does not fit: no debt block was recorded on this call.") % name
+    return None
+
+
+def fitting_outcomes(call: Call, *, facts: CallFacts | None = None) -> list[CallOutcome]:
+    """The active outcomes ``call`` may close with, in their order (two queries)."""
+    facts = facts or call_facts(call)
+    return [
+        outcome
+        for outcome in CallOutcome.objects.filter(is_active=True)
+        if outcome_problem(call, outcome, facts=facts) is None
+    ]

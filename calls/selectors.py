@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from calls.models import Call, CallTask, Feedback, OutcomeCode, Purpose, Transfer
+from calls.outcomes import CallFacts, call_facts
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
 from clients.selectors import client_status
@@ -176,12 +177,16 @@ def due_tasks_for(operator, *, now=None) -> list[CallTask]:
     )
 
 
-def suggested_outcome(call: Call) -> str:
-    """The wrap-up outcome the call's events point to, preselected for the operator."""
-    if call.orders.filter(status=Order.Status.ACCEPTED).exists():
+def suggested_outcome(call: Call, *, facts: CallFacts | None = None) -> str:
+    """The wrap-up outcome what happened on the call points to, preselected for the
+    operator ("" when nothing does); always one of ``calls.outcomes.fitting_outcomes``."""
+    facts = facts or call_facts(call)
+    if facts.order_accepted:
         return OutcomeCode.ORDER_TAKEN
-    if call.transfers.exists():
+    if facts.transferred:
         return OutcomeCode.TRANSFERRED
+    if facts.debt_blocked:
+        return OutcomeCode.DEBT_BLOCKED
     return {
         Purpose.REFERENCE: OutcomeCode.INFORMATION_GIVEN,
         Purpose.FEEDBACK: OutcomeCode.COMPLAINT_RECORDED,

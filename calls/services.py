@@ -23,6 +23,7 @@ from calls import events
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
+from calls.outcomes import outcome_problem
 from calls.price_lists import price_list_csv, price_list_pdf
 from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
@@ -278,11 +279,19 @@ def record_reference(*, call: Call, topic: str, data: dict, by) -> CallEvent:
 
 @transaction.atomic
 def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) -> Call:
-    """Close the call with an outcome and notes; a call-back outcome books a call-back task."""
+    """Close the call with an outcome and notes; a call-back outcome books a call-back task.
+
+    The outcome must tell the truth about the call (``calls.outcomes.outcome_problem``):
+    a sale needs an accepted order and an accepted order needs a sale, ``transferred`` a
+    transfer, ``debt_blocked`` a recorded debt block; otherwise ``CallError`` says why.
+    """
     lock_open_call(call, by=by, closed_message=_("This call is already wrapped up."))
     outcome = CallOutcome.objects.filter(code=outcome_code, is_active=True).first()
     if outcome is None:
         raise CallError(_("Choose one of the outcomes offered."))
+    problem = outcome_problem(call, outcome)
+    if problem is not None:
+        raise CallError(problem)
     now = timezone.now()
     if outcome.needs_callback:
         if callback_at is None:
