@@ -28,6 +28,7 @@ from calls.forms import (
     WrapUpForm,
 )
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
+from calls.outcomes import call_facts, fitting_outcomes
 from calls.routing import route_call, route_nonstandard
 from calls.selectors import (
     client_card,
@@ -186,8 +187,12 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
         context["delivery_conditions"] = settings.ORDERDESK["DELIVERY_CONDITIONS"]
     elif step == Step.FEEDBACK:
         context.setdefault("form", FeedbackForm())
-    elif step == Step.WRAP_UP:
-        context.setdefault("form", WrapUpForm(initial={"outcome": suggested_outcome(call)}))
+    elif step == Step.WRAP_UP and call.status == Call.Status.OPEN:
+        facts = call_facts(call)
+        context["outcomes"] = fitting_outcomes(call, facts=facts)
+        context.setdefault(
+            "form", WrapUpForm(initial={"outcome": suggested_outcome(call, facts=facts)})
+        )
     context.update(extra)
     return context
 

@@ -1,7 +1,8 @@
 // Keyboard shortcuts for the call script. Elements declare their key with
 // data-key="1" (or "F2", "y"…); the key clicks (or focuses) the element unless
-// the operator is typing in a field, where Alt+key does it. Letters match by
-// physical key, so they work on the Russian layout too.
+// the operator is typing in a field, where Alt+key does it. data-key="Alt+1" always
+// needs Alt (a choice a stray digit must not change: the wrap-up outcome). Letters
+// match by physical key, so they work on the Russian layout too.
 (function () {
   "use strict";
   function isTyping(target) {
@@ -11,6 +12,9 @@
     var keys = [event.key];
     if (/^Key[A-Z]$/.test(event.code)) keys.push(event.code.slice(3).toLowerCase());
     if (/^Digit\d$/.test(event.code)) keys.push(event.code.slice(5));
+    // data-key="Alt+1" answers only to Alt+1 (a bare digit typed into the page does nothing);
+    // with Alt held, a plain data-key="y" still answers too.
+    if (event.altKey) return keys.map(function (key) { return "Alt+" + key; }).concat(keys);
     return keys;
   }
   function find(keys) {

@@ -247,3 +247,40 @@ def test_wrap_up_with_a_call_back(page, org):
     task = CallTask.objects.get(kind=CallTask.Kind.CALL_BACK)
     assert task.assigned_to == org["operator"]
     assert timezone.localtime(task.due_at).strftime("%Y-%m-%dT%H:%M") == tomorrow
+
+
+def test_a_reference_call_cannot_be_wrapped_up_as_order_taken(page, org):
+    ClientFactory(
+        client_type=org["retail"], manager=make_staff(role=Role.MANAGER), phone="+74951000005"
+    )
+    log_in(page, "operator")
+    start_call(page, "84951000005")
+    go_to_purpose(page)
+    choose_purpose(page, "2")
+    page.keyboard.press("F8")
+    panel = page.locator("#step-panel")
+    expect(panel).to_have_attribute("data-step", "wrap_up")
+    outcomes = page.locator("#wrap-up-outcomes")
+    # "order taken" is not offered; the suggestion is preselected
+    expect(outcomes).not_to_contain_text("Заказ принят")
+    checked = outcomes.locator("input:checked")
+    expect(checked).to_have_value("information_given")
+    # the next caller's number typed into the page changes nothing; Alt+digit does
+    page.keyboard.type("84951000005")
+    expect(checked).to_have_value("information_given")
+    page.keyboard.press("Alt+2")
+    expect(checked).to_have_value("complaint_recorded")
+    page.keyboard.press("Alt+1")
+    expect(checked).to_have_value("information_given")
+    screenshot(page, "call-wrap-up-reference")
+    # a forged "order taken" is refused with the reason, and the call stays open
+    checked.evaluate("radio => { radio.value = 'order_taken'; }")
+    panel.locator("button[type=submit]").press("Enter")
+    expect(page.locator("[role=alert]")).to_contain_text("не принят ни один заказ")
+    call = Call.objects.get()
+    assert call.status == Call.Status.OPEN and call.outcome is None
+    # the honest outcome closes it
+    page.keyboard.press("Alt+1")
+    expect(checked).to_have_value("information_given")
+    finish(page)
+    assert Call.objects.get().outcome.code == "information_given"

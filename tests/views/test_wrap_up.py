@@ -1,0 +1,122 @@
+"""The wrap-up screen: only the outcomes that fit the call, the suggested one preselected,
+Alt+digit to change it; a forged outcome is refused with the reason and changes nothing."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from calls.models import Call, CallEvent, OutcomeCode, Purpose
+from calls.services import choose_purpose, start_call
+from orderdesk.models import Department
+from orderdesk.roles import Role
+from orders.models import Order
+from tests.factories import (
+    ClientFactory,
+    ClientTypeFactory,
+    DepartmentFactory,
+    OrderFactory,
+    make_staff,
+)
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+PHONE = "+74951000005"
+
+
+@pytest.fixture
+def operator():
+    return make_staff(role=Role.OPERATOR, first_name="Анна", last_name="Операторова")
+
+
+@pytest.fixture
+def call(operator):
+    wholesale = DepartmentFactory(kind=Department.Kind.WHOLESALE, head=make_staff(role=Role.HEAD))
+    client_type = ClientTypeFactory(code="retail", department=wholesale)
+    ClientFactory(client_type=client_type, manager=make_staff(role=Role.MANAGER), phone=PHONE)
+    return start_call(phone=PHONE, operator=operator)
+
+
+@pytest.fixture
+def reference_call(call, operator):
+    choose_purpose(call=call, purpose=Purpose.REFERENCE, by=operator)
+    return call
+
+
+def url(call):
+    return reverse("calls:step", args=[call.pk, "wrap_up"])
+
+
+def offered(html: str) -> list[str]:
+    return re.findall(r'name="outcome" value="([a-z_]+)"', html)
+
+
+def checked(html: str) -> list[str]:
+    return re.findall(r'name="outcome" value="([a-z_]+)"[^>]*checked', html)
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["page", "htmx"])
+def test_a_reference_call_is_offered_only_the_outcomes_that_fit(
+    client, operator, reference_call, headers, django_assert_max_num_queries
+):
+    client.force_login(operator)
+    with django_assert_max_num_queries(20):
+        response = client.get(url(reference_call), **headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert ("<html" in html) is (headers == {})
+    assert offered(html) == ["information_given", "complaint_recorded", "no_answer", "call_back"]
+    assert checked(html) == ["information_given"]
+
+
+def test_outcomes_change_with_alt_and_a_digit_never_a_bare_digit(client, operator, reference_call):
+    client.force_login(operator)
+    html = client.get(url(reference_call)).content.decode()
+    assert 'data-key="Alt+1"' in html and "<kbd>Alt+1</kbd>" in html
+    assert not re.search(r'data-key="\d"', html)
+
+
+def test_a_call_with_an_accepted_order_is_offered_order_taken_preselected(client, operator, call):
+    OrderFactory(call=call, client=call.client, operator=operator, status=Order.Status.ACCEPTED)
+    client.force_login(operator)
+    html = client.get(url(call), **HX).content.decode()
+    assert offered(html) == checked(html) == ["order_taken"]
+
+
+@pytest.mark.parametrize(("headers", "status"), [({}, 422), (HX, 200)], ids=["page", "htmx"])
+def test_a_forged_order_taken_on_a_reference_call_is_refused_and_changes_nothing(
+    client, operator, reference_call, headers, status
+):
+    client.force_login(operator)
+    response = client.post(
+        url(reference_call), {"outcome": OutcomeCode.ORDER_TAKEN, "notes": "x"}, **headers
+    )
+    assert response.status_code == status
+    assert "no order was accepted on this call" in response.content.decode()
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.OPEN and reference_call.outcome is None
+    assert not reference_call.events.filter(kind=CallEvent.Kind.WRAPPED_UP).exists()
+
+
+def test_a_fitting_outcome_closes_the_call(client, operator, reference_call):
+    client.force_login(operator)
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN}, **HX)
+    assert response["HX-Redirect"] == reverse("calls:console")
+    reference_call.refresh_from_db()
+    assert reference_call.outcome.code == OutcomeCode.INFORMATION_GIVEN
+
+
+def test_another_operators_wrap_up_is_a_404(client, reference_call):
+    client.force_login(make_staff(role=Role.OPERATOR))
+    assert client.get(url(reference_call)).status_code == 404
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN})
+    assert response.status_code == 404
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.OPEN
+
+
+def test_the_wrap_up_screen_is_in_russian(client, operator, reference_call):
+    client.force_login(operator)
+    html = client.get(url(reference_call), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Alt+цифра" in html
