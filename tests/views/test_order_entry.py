@@ -118,9 +118,12 @@ def catalogue(retail):
 
 
 def open_order_call(operator, phone=PHONE) -> Call:
+    """A call at the order step, its draft opened as the purpose step's POST opens it."""
     call = start_call(phone=phone, operator=operator)
     choose_purpose(call=call, purpose="order", by=operator)
     call.refresh_from_db()
+    if call.step == "order":
+        services.start_order(client=call.client, operator=operator, call=call, by=operator)
     return call
 
 
@@ -177,15 +180,18 @@ def delivery_data(customer, **changes):
 
 def with_offers_answered(call, *products) -> Order:
     """The call's draft (through the services: fast) with lines and three offers declined."""
-    order = services.start_order(client=call.client, operator=call.operator, call=call)
+    order = services.start_order(
+        client=call.client, operator=call.operator, call=call, by=call.operator
+    )
     for product, quantity in products:
-        services.set_line(order=order, product=product, quantity=D(quantity))
+        services.set_line(order=order, product=product, quantity=D(quantity), by=order.operator)
     for suggestion in suggest(order, limit=3):
         services.record_offer(
             order=order,
             product=suggestion.product,
             reason=suggestion.reason,
             response=UpsellOffer.Response.DECLINED,
+            by=order.operator,
         )
     return draft(call)
 
@@ -206,6 +212,11 @@ def accept_key(response) -> str:
     match = re.search(r'name="idempotency_key" value="([^"]*)"', response.content.decode())
     assert match, "no idempotency key on the page"
     return match.group(1)
+
+
+def stored_total(call) -> str:
+    """The total the read-back shows when no price changed since the lines were set."""
+    return str(Order.objects.filter(call=call).order_by("pk").first().total)
 
 
 def snapshot() -> dict:
@@ -428,7 +439,10 @@ def test_changing_a_line_that_is_not_on_the_order_is_404(http, call, catalogue):
 
 def test_a_line_of_an_accepted_order_cannot_be_edited(http, call, catalogue, ready):
     review = http.get(url("review", call))
-    http.post(url("accept", call), {"idempotency_key": accept_key(review)})
+    http.post(
+        url("accept", call),
+        {"idempotency_key": accept_key(review), "expected_total": stored_total(call)},
+    )
     accepted = Order.objects.get(call=call)
     assert accepted.status == Order.Status.ACCEPTED
     before = snapshot()
@@ -663,7 +677,9 @@ def test_review_renders_a_fresh_idempotency_key_each_time(http, call, ready):
 
 def test_accept_once_and_show_the_number(http, call, ready):
     key = accept_key(http.get(url("review", call)))
-    response = http.post(url("accept", call), {"idempotency_key": key})
+    response = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert response.status_code == 302 and response["Location"] == url("done", call)
     order = Order.objects.get(call=call)
     assert order.status == Order.Status.ACCEPTED and order.number.startswith("ЗК-")
@@ -678,8 +694,12 @@ def test_accept_once_and_show_the_number(http, call, ready):
 
 def test_a_double_submit_accepts_exactly_one_order(http, call, ready):
     key = accept_key(http.get(url("review", call)))
-    first = http.post(url("accept", call), {"idempotency_key": key})
-    second = http.post(url("accept", call), {"idempotency_key": key})
+    first = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
+    second = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == url("done", call)
     assert Order.objects.filter(call=call).count() == 1
@@ -689,15 +709,32 @@ def test_a_double_submit_accepts_exactly_one_order(http, call, ready):
 
 def test_a_double_submit_with_htmx_redirects_both_to_the_done_page(http, call, ready):
     key = accept_key(http.get(url("review", call), **HX))
-    responses = [http.post(url("accept", call), {"idempotency_key": key}, **HX) for _i in "12"]
+    responses = [
+        http.post(
+            url("accept", call),
+            {"idempotency_key": key, "expected_total": stored_total(call)},
+            **HX,
+        )
+        for _i in "12"
+    ]
     assert [r["HX-Redirect"] for r in responses] == [url("done", call)] * 2
     assert Order.objects.filter(status=Order.Status.ACCEPTED).count() == 1
 
 
 def test_a_second_key_cannot_accept_the_order_again(http, call, ready):
-    http.post(url("accept", call), {"idempotency_key": accept_key(http.get(url("review", call)))})
+    http.post(
+        url("accept", call),
+        {
+            "idempotency_key": accept_key(http.get(url("review", call))),
+            "expected_total": stored_total(call),
+        },
+    )
     accepted = Order.objects.values().get(call=call)
-    response = http.post(url("accept", call), {"idempotency_key": str(uuid.uuid4())}, **HX)
+    response = http.post(
+        url("accept", call),
+        {"idempotency_key": str(uuid.uuid4()), "expected_total": stored_total(call)},
+        **HX,
+    )
     assert "already accepted" in text(response)
     assert Order.objects.values().get(call=call) == accepted
 
@@ -716,7 +753,9 @@ def test_a_client_blocked_after_the_draft_opened_is_not_accepted(http, call, cus
     ReceivableFactory(
         client=customer, amount=D("700.00"), due_date=timezone.localdate() - timedelta(days=1)
     )
-    response = http.post(url("accept", call), {"idempotency_key": key})
+    response = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("calls:step", args=[call.pk, "route"])
     assert draft(call).status == Order.Status.DRAFT
@@ -731,7 +770,11 @@ def test_an_order_of_a_call_that_ended_is_not_accepted(http, call, operator, rea
     else:
         start_call(phone="+74951000077", operator=operator)  # the next call pops
     for headers in ({}, HX):
-        response = http.post(url("accept", call), {"idempotency_key": key}, **headers)
+        response = http.post(
+            url("accept", call),
+            {"idempotency_key": key, "expected_total": stored_total(call)},
+            **headers,
+        )
         wrap_up_url = reverse("calls:step", args=[call.pk, "wrap_up"])
         assert (response.get("Location") or response.get("HX-Redirect")) == wrap_up_url
     assert draft(call).status == Order.Status.DRAFT
@@ -740,13 +783,23 @@ def test_an_order_of_a_call_that_ended_is_not_accepted(http, call, operator, rea
 
 def test_accept_without_answered_offers_goes_back_to_the_entry(http, call, customer, ready):
     UpsellOffer.objects.all().delete()
-    response = http.post(url("accept", call), {"idempotency_key": str(uuid.uuid4())}, **HX)
+    response = http.post(
+        url("accept", call),
+        {"idempotency_key": str(uuid.uuid4()), "expected_total": stored_total(call)},
+        **HX,
+    )
     assert response["HX-Redirect"] == url("entry", call)
     assert draft(call).status == Order.Status.DRAFT
 
 
 def test_after_acceptance_the_order_pages_show_the_done_page(http, call, customer, ready):
-    http.post(url("accept", call), {"idempotency_key": accept_key(http.get(url("review", call)))})
+    http.post(
+        url("accept", call),
+        {
+            "idempotency_key": accept_key(http.get(url("review", call))),
+            "expected_total": stored_total(call),
+        },
+    )
     before = snapshot()
     for name in ("entry", "delivery", "review"):
         response = http.get(url(name, call))
@@ -830,10 +883,11 @@ def test_a_manager_cannot_take_orders(client, manager, call, catalogue, ready):
 
 
 def test_anonymous_users_are_sent_to_log_in(client, call, catalogue):
+    before = snapshot()  # the draft the purpose step opened
     for method, address, data in every_order_request(call, catalogue):
         response = getattr(client, method)(address, data)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-    assert not Order.objects.exists()
+    assert snapshot() == before
 
 
 # --- query counts ------------------------------------------------------------------------
@@ -883,7 +937,7 @@ def put_lines(order, products):
         )
         for p in quick
     )
-    services.set_line(order=order, product=last, quantity=D("1"))
+    services.set_line(order=order, product=last, quantity=D("1"), by=order.operator)
 
 
 def test_entry_queries_do_not_grow_with_the_lines(http, call, retail):
