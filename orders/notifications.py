@@ -92,7 +92,7 @@ def arrival_recipients(order: Order) -> list[tuple[str, str]]:
         if receiver.email:
             recipients.append((Channel.EMAIL, receiver.email))
         elif receiver.phone:
-            recipients.append((Channel.SMS, str(receiver.phone)))
+            recipients.append((Channel.SMS, receiver.phone.as_e164))
     email = contact_email(order.client)
     if email and (Channel.EMAIL, email) not in recipients:
         recipients.append((Channel.EMAIL, email))

@@ -1019,3 +1019,182 @@ def test_a_line_whose_product_lost_its_price_is_reported_not_a_500(http, call, c
 def test_the_order_stages_are_in_the_operators_language(http, call):
     http.post(reverse("set_language"), {"language": "ru", "next": "/"})
     assert "Товары и предложения" in text(http.get(url("entry", call)))
+
+
+# --- issue 7: routing enforced, GET never writes, the read-back required ------------------
+
+
+def purpose_post(http, call, **headers):
+    return http.post(
+        reverse("calls:step", args=[call.pk, "purpose"]), {"purpose": "order"}, **headers
+    )
+
+
+def routed_call(operator, phone) -> Call:
+    """A call whose purpose "order" was chosen (through the service: no draft is opened)."""
+    call = start_call(phone=phone, operator=operator)
+    choose_purpose(call=call, purpose="order", by=operator)
+    call.refresh_from_db()
+    return call
+
+
+@pytest.fixture
+def key_customer(org, manager):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    return ClientFactory(
+        name="ООО «Ключ»", client_type=key_type, manager=manager, phone="+74951000001"
+    )
+
+
+@pytest.fixture
+def new_customer(retail):
+    return ClientFactory(name="ООО «Новичок»", client_type=retail, phone="+74951000099")
+
+
+def assert_order_urls_go_to_the_route(http, call, catalogue):
+    route_url = reverse("calls:step", args=[call.pk, "route"])
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("entry", call), **headers)
+        assert response.status_code == 302 and response["Location"] == route_url
+    for name in ("delivery", "review"):
+        response = http.get(url(name, call))
+        assert response.status_code == 302
+        assert http.get(response["Location"]).status_code in (200, 302)
+    for name, data in (
+        ("add_line", {"product": catalogue["milk"].pk, "quantity": "1"}),
+        ("repeat_last", {}),
+        ("accept", {"idempotency_key": str(uuid.uuid4()), "expected_total": "78.90"}),
+        ("start", {}),
+    ):
+        for headers in ({}, HX):
+            response = http.post(url(name, call), data, **headers)
+            assert response.status_code in (302, 404, 200), name
+    assert snapshot()["orders"] == before["orders"] == []
+    assert snapshot()["lines"] == []
+    route = text(http.get(route_url))
+    assert 'data-key="t"' in route and "<kbd>T</kbd>" in route
+    return route
+
+
+def test_a_key_client_typed_order_url_shows_the_route_and_never_the_entry_form(
+    http, operator, key_customer, catalogue
+):
+    call = routed_call(operator, "+74951000001")
+    assert call.step == "route"
+    route = assert_order_urls_go_to_the_route(http, call, catalogue)
+    assert "Key client" in route
+    assert 'id="order-q"' not in route
+
+
+def test_a_new_client_typed_order_url_shows_the_route(http, operator, new_customer, catalogue):
+    call = routed_call(operator, "+74951000099")
+    route = assert_order_urls_go_to_the_route(http, call, catalogue)
+    assert "head of" in route
+
+
+def test_the_purpose_post_opens_the_draft_and_records_who(http, operator, customer, catalogue):
+    call = start_call(phone=PHONE, operator=operator)
+    response = purpose_post(http, call)
+    assert response.status_code == 302 and response["Location"] == url("entry", call)
+    order = draft(call)
+    event = order.events.get()
+    assert (event.kind, event.by) == ("started", operator)
+
+
+def test_the_purpose_post_of_a_key_client_opens_no_draft(http, operator, key_customer):
+    call = start_call(phone="+74951000001", operator=operator)
+    response = purpose_post(http, call, **HX)
+    assert response.status_code == 200 and "<kbd>T</kbd>" in text(response)
+    assert not Order.objects.exists()
+
+
+def test_opening_the_entry_without_a_draft_writes_nothing_and_offers_to_start(
+    http, operator, customer, catalogue
+):
+    call = routed_call(operator, PHONE)  # e.g. a call from before drafts were opened here
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("entry", call), **headers)
+        assert response.status_code == 200
+        assert 'data-stage="start"' in text(response)
+        assert f'action="{url("start", call)}"' in text(response)
+        assert 'id="order-q"' not in text(response)
+    assert snapshot() == before
+    # when the operator presses "Start the order"
+    response = http.post(url("start", call), **HX)
+    assert response["HX-Redirect"] == url("entry", call)
+    assert draft(call).events.get().by == operator
+    http.post(url("start", call))  # a double submit opens no second draft
+    assert Order.objects.filter(call=call).count() == 1
+
+
+def test_the_start_button_of_a_blocked_client_goes_to_the_route(
+    http, operator, customer, catalogue
+):
+    call = routed_call(operator, PHONE)
+    ReceivableFactory(
+        client=customer, amount=D("700.00"), due_date=timezone.localdate() - timedelta(days=1)
+    )
+    response = http.post(url("start", call))
+    assert response["Location"] == reverse("calls:step", args=[call.pk, "route"])
+    assert not Order.objects.exists()
+
+
+def test_the_review_get_shows_todays_prices_without_storing_them(http, call, ready, catalogue):
+    ProductPrice.objects.filter(product=catalogue["milk"]).update(price=D("100.00"))
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("review", call), **headers)
+        assert response.status_code == 200
+    assert snapshot() == before  # nothing written, not even the prices
+    page = text(response)
+    # 2 kg cheese at 512.30 + 10 milk at 100.00 = 2 024.60
+    assert read_back_total(response) == "2024.60"
+    assert "2\xa0024,60" in page or "2 024,60" in page or "2024.60" in page
+    # acceptance prices again and accepts at the total read back
+    http.post(
+        url("accept", call),
+        {"idempotency_key": accept_key(response), "expected_total": read_back_total(response)},
+    )
+    accepted = Order.objects.get(call=call)
+    assert accepted.status == Order.Status.ACCEPTED and accepted.total == D("2024.60")
+
+
+def test_accepting_without_the_read_back_total_is_refused(http, call, ready):
+    review = http.get(url("review", call))
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.post(
+            url("accept", call), {"idempotency_key": accept_key(review)}, **headers
+        )
+        assert "Read the order back first" in text(response)
+    assert snapshot() == before
+
+
+def test_delivery_post_before_the_offers_are_answered_is_refused_by_the_service(
+    http, call, customer, catalogue
+):
+    add(http, call, catalogue["milk"], "2")
+    before = snapshot()
+    response = http.post(url("delivery", call), delivery_data(customer))
+    assert response.status_code == 302 and response["Location"] == url("entry", call)
+    assert snapshot() == before
+
+
+def test_order_screens_record_the_person_acting(http, call, catalogue, operator):
+    add(http, call, catalogue["milk"], "2")
+    answer(http, call, 1)
+    kinds = list(draft(call).events.values_list("kind", "by"))
+    assert kinds == [
+        ("started", operator.pk),
+        ("line_set", operator.pk),
+        ("offer_answered", operator.pk),
+    ]
+
+
+@pytest.mark.parametrize("stage", ["entry", "review"])
+def test_the_order_pages_query_counts(http, call, ready, stage, django_assert_max_num_queries):
+    http.get(url(stage, call))
+    with django_assert_max_num_queries(40):
+        assert http.get(url(stage, call), **HX).status_code == 200
