@@ -269,7 +269,9 @@ def run_call_script(bench, http, operator, clients, products, n, warmup, rng):
         order = Order.objects.get(call_id=call_id)
         picks = rng.sample(products, 5)
         for product in picks[:4]:
-            order = services.set_line(order=order, product=product, quantity=quantity_for(product))
+            order = services.set_line(
+                order=order, product=product, quantity=quantity_for(product), by=operator
+            )
         term = SEARCH_TERMS[i % len(SEARCH_TERMS)]
         bench.measure(
             "search: GET …/order/search/?q=",
@@ -311,10 +313,12 @@ def prepare_ready_order(operator, client, products, rng):
     phone = client.phones.order_by("pk").first().number
     call = call_services.start_call(phone=str(phone), operator=operator)
     call_services.choose_purpose(call=call, purpose="order", by=operator)
-    order = services.start_order(client=call.client, operator=operator, call=call)
+    order = services.start_order(client=call.client, operator=operator, call=call, by=operator)
     picks = rng.sample(products, 13)
     for product in picks[:10]:
-        order = services.set_line(order=order, product=product, quantity=quantity_for(product))
+        order = services.set_line(
+            order=order, product=product, quantity=quantity_for(product), by=operator
+        )
     # Three answered offers. Written directly: services.record_offer first asks
     # upsell.suggest whether the product may be offered (seconds per call at full scale,
     # measured on its own above), which would make the preparation take most of the run.
@@ -324,7 +328,9 @@ def prepare_ready_order(operator, client, products, rng):
             order=order, product=product, reason="new", response=response, answered_at=now
         )
         if response == "accepted":
-            order = services.set_line(order=order, product=product, quantity="1", origin="upsell")
+            order = services.set_line(
+                order=order, product=product, quantity="1", origin="upsell", by=operator
+            )
     terms = DeliveryTerms(
         fulfilment="delivery",
         delivery_date=next_delivery_day(),
@@ -339,15 +345,18 @@ def prepare_ready_order(operator, client, products, rng):
 
 
 def run_accept(bench, http, operator, clients, products, n, warmup, rng):
+    from orders.models import Order
+
     for i in Budget(n, warmup, "accept"):
         call_id = prepare_ready_order(operator, clients[i % len(clients)], products, rng)
         key = str(uuid.uuid4())
+        total = str(Order.objects.get(call_id=call_id).total)  # as read back to the client
         bench.measure(
             "accept: POST …/order/accept/",
             "htmx",
             http.post,
             f"/calls/{call_id}/order/accept/",
-            {"idempotency_key": key},
+            {"idempotency_key": key, "expected_total": total},
             headers=HX,
             warm=i < warmup,
             expect=redirected_to(rf"/calls/{call_id}/order/done/"),

@@ -39,6 +39,8 @@ from calls.selectors import (
 )
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
+from orders import services as order_services
+from orders.errors import OrderBlocked, OrderNotForOperator
 from orders.selectors import product_search
 
 console_required = permission_required("calls.use_console", raise_exception=True)
@@ -268,6 +270,14 @@ def _purpose(request, call: Call):
         return _failed(request, call, Step.PURPOSE, error)
     call.refresh_from_db()
     if call.step == Step.ORDER and not route.is_transfer:
+        # The draft is opened here, by the POST (the order screens' GETs never write).
+        try:
+            order_services.start_order(
+                client=call.client, operator=request.user, call=call, by=request.user
+            )
+        except (OrderBlocked, OrderNotForOperator) as refusal:
+            messages.error(request, refusal.message)
+            return _go(request, step_url(call, Step.ROUTE))
         return _go(request, reverse("orders:entry", args=[call.pk]))
     return _after(request, call, call.step)
 

@@ -191,4 +191,11 @@ ORDERDESK = {
     "UPSELL_REQUIRED": 3,
     "UPSELL_TARGET": 4,
     "MAX_LINE_QUANTITY": 10000,
+    # How far ahead a date may be set (e.g. the announced arrival window), in days.
+    "MAX_DAYS_AHEAD": 60,
+    # Where orders.notifications.notify sends each channel's messages (dotted paths).
+    "NOTIFICATION_BACKENDS": {
+        "email": "orders.notifications.EmailBackend",
+        "sms": "orders.notifications.LoggingSmsBackend",
+    },
 }

@@ -7,10 +7,11 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from orders.errors import OrderError
-from orders.forms import DiscountRuleAdminForm, OrderAdminForm
+from orders.forms import DiscountRuleAdminForm, OrderActionForm, OrderAdminForm
 from orders.models import (
     DiscountRule,
     Order,
+    OrderEvent,
     OrderLine,
     PriceColumn,
     Product,
@@ -194,6 +195,25 @@ class UpsellOfferInline(admin.TabularInline):
         return super().get_queryset(request).select_related("product")
 
 
+class OrderEventInline(admin.TabularInline):
+    """The order's history, read-only: written only by orders.events."""
+
+    model = OrderEvent
+    fields = ["at", "by", "kind", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders are taken at the order desk; here they are looked up and their delivery fixed."""
@@ -206,6 +226,9 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "accepted_at"
     show_full_result_count = False
     actions = ["mark_in_fulfilment", "mark_delivered", "cancel", "reopen"]
+    # "Cancel" needs a reason: typed in the field next to the action list, recorded on
+    # the order's history (OrderEvent "cancelled") with the admin who did it.
+    action_form = OrderActionForm
     readonly_fields = [
         "number",
         "status",
@@ -249,17 +272,19 @@ class OrderAdmin(admin.ModelAdmin):
         (_("Payment"), {"fields": ["payment_form", "payment_documents"]}),
         (None, {"fields": ["comment", "idempotency_key"]}),
     ]
-    inlines = [OrderLineInline, UpsellOfferInline]
+    inlines = [OrderLineInline, UpsellOfferInline, OrderEventInline]
 
     def has_add_permission(self, request):
         return False
 
     def _move(self, request, queryset, status):
-        """Each order through change_status: the life cycle and the debt gate hold here too."""
+        """Each order through change_status: the life cycle, the debt gate and the history
+        (who, when, old → new, the reason of a cancellation) hold here too."""
         moved, refused = 0, []
+        reason = request.POST.get("reason", "")
         for order in queryset:
             try:
-                change_status(order=order, status=status, by=request.user)
+                change_status(order=order, status=status, by=request.user, reason=reason)
                 moved += 1
             except OrderError as error:
                 refused.append(f"{order}: {error.message}")

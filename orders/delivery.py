@@ -135,7 +135,14 @@ def delivery_problems(order: Order, terms: DeliveryTerms | None = None) -> list[
 
 @transaction.atomic
 def set_delivery(*, order: Order, terms: DeliveryTerms, by) -> Order:
-    """Store delivery and payment on a draft; ``OrderInvalid`` lists every problem."""
+    """Store delivery and payment on a draft; ``OrderInvalid`` lists every problem.
+
+    Only once the order may reach the delivery stage (lines on it and the offers
+    answered: ``orders.flow``), else ``StageNotReady`` names the stage to go back to.
+    """
+    from orders import events
+    from orders.flow import Stage, require_stage
+
     order = (
         Order.objects.select_for_update(of=("self",))  # not the client: it is locked first
         .select_related("client__client_type")
@@ -143,6 +150,7 @@ def set_delivery(*, order: Order, terms: DeliveryTerms, by) -> Order:
     )
     if order.status != Order.Status.DRAFT:
         raise OrderInvalid(_("Delivery can be changed only before the order is accepted."))
+    require_stage(order, Stage.DELIVERY)
     problems = delivery_problems(order, terms)
     if problems:
         raise OrderInvalid(problems)
@@ -171,4 +179,5 @@ def set_delivery(*, order: Order, terms: DeliveryTerms, by) -> Order:
             "payment_documents",
         ]
     )
+    events.delivery_set(order=order, by=by)
     return order

@@ -82,3 +82,27 @@ class PricesChanged(OrderInvalid):
             )
             % {"now": rub(now), "before": rub(read_back)}
         )
+
+
+class OrderNotForOperator(OrderError):
+    """The operator does not take this client's orders (key or new client): ``route`` says
+    to whom the call goes and why (its ``reason`` is the sentence to read)."""
+
+    def __init__(self, route):
+        self.route = route
+        super().__init__(
+            _("This client's orders are not taken by the operator. %(reason)s")
+            % {"reason": route.reason}
+        )
+
+
+class StageNotReady(OrderInvalid):
+    """An order stage was asked for before its checks pass; ``stage`` is where to go back."""
+
+    def __init__(self, messages: list[str] | str, *, stage: str):
+        self.stage = stage
+        super().__init__(messages)
+
+
+class ArrivalInvalid(OrderInvalid):
+    """The announced arrival window is not acceptable; ``messages`` lists every problem."""

@@ -1,6 +1,7 @@
 """Admin forms for the catalogue and orders: parse and validate input only."""
 
 from django import forms
+from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -109,6 +110,14 @@ class OrderAdminForm(forms.ModelForm):
             self.fields["receiver"].queryset = Contact.objects.filter(client_id=client_id)
 
 
+class OrderActionForm(ActionForm):
+    """The admin's action bar for orders: "Cancel" records the reason typed here."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (for cancelling)"), max_length=200, required=False
+    )
+
+
 # --- order entry in the console: parse input only; orders.services decides ------------------
 
 
@@ -192,9 +201,10 @@ class DeliveryForm(forms.Form):
 
 class AcceptForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    # The total read back to the client: acceptance refuses if prices changed since.
+    # The total read back to the client (required: no acceptance without the read-back);
+    # acceptance refuses if prices changed since.
     expected_total = forms.DecimalField(
-        max_digits=14, decimal_places=2, required=False, widget=forms.HiddenInput
+        max_digits=14, decimal_places=2, required=True, widget=forms.HiddenInput
     )
 
 

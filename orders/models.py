@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -274,6 +275,9 @@ class Order(models.Model):
         _("fulfilment"), max_length=20, choices=Fulfilment.choices, default=Fulfilment.DELIVERY
     )
     pickup_arrival = models.DateTimeField(_("client's transport arrives"), null=True, blank=True)
+    # The arrival window announced to the consignee when the order went into fulfilment.
+    arrival_from = models.DateTimeField(_("expected arrival from"), null=True, blank=True)
+    arrival_to = models.DateTimeField(_("expected arrival until"), null=True, blank=True)
     shipping_details = models.TextField(_("shipping details"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True)
@@ -352,6 +356,7 @@ class UpsellOffer(models.Model):
         SPECIAL = "special", _("Special position")
         TRADITIONAL = "traditional", _("Traditional for this client")
         TYPE_POPULAR = "type_popular", _("Popular with similar clients")
+        ASSORTMENT = "assortment", _("From our assortment")
 
     class Response(models.TextChoices):
         PENDING = "pending", _("Not answered")
@@ -381,3 +386,48 @@ class UpsellOffer(models.Model):
 
     def __str__(self):
         return f"{self.product} → {self.get_response_display()}"
+
+
+class OrderEvent(models.Model):
+    """One row per change of an order: what happened, when and who did it.
+
+    Written only by the creator functions of ``orders.events`` (one per kind); ``data`` is
+    JSON-safe (amounts and quantities as strings)."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("Order started")
+        LINE_SET = "line_set", _("Line set")
+        LINE_REMOVED = "line_removed", _("Line removed")
+        REPEATED = "repeated", _("Last order repeated")
+        OFFER_ANSWERED = "offer_answered", _("Offer answered")
+        DELIVERY_SET = "delivery_set", _("Delivery and payment set")
+        ACCEPTED = "accepted", _("Order accepted")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        QUANTITY_CHANGED = "quantity_changed", _("Quantity changed after acceptance")
+        CANCELLED = "cancelled", _("Order cancelled")
+        CONFIRMATION_SENT = "confirmation_sent", _("Confirmation sent")
+        ARRIVAL_ANNOUNCED = "arrival_announced", _("Arrival announced")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"])]
+
+    def __str__(self):
+        return f"{self.order} · {self.get_kind_display()}"

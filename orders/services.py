@@ -8,6 +8,7 @@ for each other but never deadlock.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -15,17 +16,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, CallEvent
+from calls.models import Call, CallEvent, Purpose
+from calls.routing import Route, RouteRule, route_call
 from clients.debt import check_debt
 from clients.models import Client
-from orders.delivery import delivery_problems
+from orders import events
 from orders.errors import (
     OrderBlocked,
+    OrderError,
     OrderInvalid,
+    OrderNotForOperator,
     PriceMissing,
     PricesChanged,
     UpsellIncomplete,
 )
+from orders.flow import Stage, require_stage
 from orders.models import Order, OrderLine, Product, UpsellOffer
 from orders.pricing import format_quantity, quote
 from orders.selectors import last_order
@@ -64,15 +69,41 @@ def order_number(order: Order) -> str:
     return f"{NUMBER_PREFIX}{order.pk:07d}"
 
 
-@transaction.atomic
-def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
-    """Open a draft for ``client`` after the debt gate; the call's existing draft is reused.
+DEBT_RULES = (RouteRule.DEBT_MANAGER, RouteRule.DEBT_FINANCE)
 
-    Raises ``OrderBlocked`` when the client has overdue debt or is over its limit.
+
+def order_refusal(client: Client | None) -> OrderError | None:
+    """Why the operator may not take an order from ``client`` now, or ``None``.
+
+    The debt gate first (``OrderBlocked``: overdue debt or over the limit), then the
+    routing of purpose "order" (``OrderNotForOperator`` carrying the ``Route``): key
+    clients go to their manager, new clients and unknown callers to a head. A read: the
+    order screens ask it before offering to start a draft.
     """
+    if client is None:
+        return OrderNotForOperator(route_call(None, Purpose.ORDER))
     check = check_debt(client)
     if check.blocked:
-        raise OrderBlocked(check)
+        return OrderBlocked(check)
+    route: Route = route_call(client, Purpose.ORDER)
+    if route.rule in DEBT_RULES:  # the gate changed between the two reads
+        return OrderBlocked(check_debt(client))
+    if route.rule != RouteRule.OPERATOR:
+        return OrderNotForOperator(route)
+    return None
+
+
+@transaction.atomic
+def start_order(*, client: Client, operator, by, call: Call | None = None) -> Order:
+    """Open a draft for ``client``; the call's existing draft is reused.
+
+    Raises ``OrderBlocked`` when the client has overdue debt or is over its limit, and
+    ``OrderNotForOperator`` when the routing of an order call is not the operator (key
+    and new clients). ``operator`` takes the order; ``by`` is who opened it.
+    """
+    refusal = order_refusal(client)
+    if refusal is not None:
+        raise refusal
     if call is not None:
         # Lock the call: two requests opening its order at once must not make two drafts.
         list(Call.objects.select_for_update().filter(pk=call.pk))
@@ -91,8 +122,9 @@ def start_order(*, client: Client, operator, call: Call | None = None) -> Order:
         price_column=client.client_type.default_price_column,
         total=Decimal("0.00"),
     )
+    events.order_started(order=order, by=by)
     if call is not None:
-        _call_event(call.pk, operator, CallEvent.Kind.ORDER_STARTED, order=order.pk)
+        _call_event(call.pk, by, CallEvent.Kind.ORDER_STARTED, order=order.pk)
     return order
 
 
@@ -106,6 +138,7 @@ def set_line(
     order: Order,
     product: Product,
     quantity,
+    by,
     origin: str = OrderLine.Origin.MANUAL,
 ) -> Order:
     """Add ``product`` to a draft or change its quantity, then reprice the whole order.
@@ -122,27 +155,19 @@ def set_line(
     _require_active([product])
     lines = _lines(order)
     line = lines.get(product.pk)
+    old_quantity = None if line is None else line.quantity
     if line is None:
         line = OrderLine(order=order, product=product, origin=origin)
         lines[product.pk] = line
     line.quantity = quantity
     _reprice(order, list(lines.values()))
+    if old_quantity != quantity:
+        events.line_set(order=order, by=by, line=line, old_quantity=old_quantity)
     return order
 
 
 @transaction.atomic
-def refresh_prices(*, order: Order) -> Order:
-    """Re-price a draft with today's prices and rules (before the read-back)."""
-    order = _lock_order(order)
-    if order.status == Order.Status.DRAFT:
-        lines = list(_lines(order).values())
-        if lines:
-            _reprice(order, lines)
-    return order
-
-
-@transaction.atomic
-def remove_line(*, order: Order, product: Product) -> Order:
+def remove_line(*, order: Order, product: Product, by) -> Order:
     """Take ``product`` off a draft (nothing happens if it is not there) and reprice."""
     order = _lock_order(order)
     _require_draft(order)
@@ -151,11 +176,12 @@ def remove_line(*, order: Order, product: Product) -> Order:
     if removed is not None:
         removed.delete()
         _reprice(order, list(lines.values()))
+        events.line_removed(order=order, by=by, product=product, quantity=removed.quantity)
     return order
 
 
 @transaction.atomic
-def repeat_last_order(*, order: Order) -> Order:
+def repeat_last_order(*, order: Order, by) -> Order:
     """Copy the lines of the client's last placed order into the draft at today's prices.
 
     Products no longer sold, without a price now, or whose old quantity is no longer
@@ -194,12 +220,19 @@ def repeat_last_order(*, order: Order) -> Order:
             if missing.product.pk not in added:
                 raise
             skipped.append(added.pop(missing.product.pk).product)
+    events.last_order_repeated(
+        order=order,
+        by=by,
+        previous=previous,
+        added=[line.product for line in added.values()],
+        skipped=skipped,
+    )
     order.repeat_skipped = skipped
     return order
 
 
 @transaction.atomic
-def record_offer(*, order: Order, product: Product, reason: str, response: str) -> UpsellOffer:
+def record_offer(*, order: Order, product: Product, reason: str, response: str, by) -> UpsellOffer:
     """Record an upsell offer and the client's answer on a draft.
 
     Accepting adds a line of quantity 1 (origin ``upsell``) unless the product is already
@@ -225,10 +258,12 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str) 
     offer.response = response
     offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()
     offer.save()
+    if response != UpsellOffer.Response.PENDING:
+        events.offer_answered(order=order, by=by, offer=offer)
     if order.call_id and response != UpsellOffer.Response.PENDING:
         _call_event(
             order.call_id,
-            order.operator,
+            by,
             CallEvent.Kind.OFFER_ANSWERED,
             order=order.pk,
             product=product.pk,
@@ -257,7 +292,8 @@ def accept_order(
 ) -> Order:
     """Accept a draft: reprice, check the upsell and the debt gate, number it.
 
-    ``expected_total`` is the total read back to the client; if prices changed since,
+    ``expected_total`` is the total read back to the client: without it nothing is
+    accepted (``OrderInvalid``: read the order back first); if prices changed since,
     nothing is accepted (``PricesChanged``) and the read-back must be done again.
 
     All in one transaction that locks the client row first, so concurrent acceptances for
@@ -266,6 +302,10 @@ def accept_order(
     ``OrderInvalid``, ``UpsellIncomplete`` or ``OrderBlocked``.
     """
     key = _parse_key(idempotency_key)
+    if expected_total is None:
+        raise OrderInvalid(
+            _("Read the order back first: acceptance needs the total read back to the client.")
+        )
     existing = Order.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _same_order(existing, order)
@@ -281,15 +321,46 @@ def accept_order(
 
 
 @transaction.atomic
-def change_status(*, order: Order, status: str, by) -> Order:
-    """Move an accepted order along its life cycle.
+def change_status(*, order: Order, status: str, by, reason: str = "") -> Order:
+    """Move an accepted order along its life cycle and record who did it.
 
-    accepted → in fulfilment → delivered; accepted or in fulfilment → cancelled;
-    cancelled → accepted re-opens it, which re-runs the debt gate under the client lock
-    (``OrderBlocked``). Asking for the status it already has changes nothing.
+    accepted → in fulfilment → delivered; accepted or in fulfilment → cancelled (a
+    ``reason`` is required and recorded); cancelled → accepted re-opens it, which re-runs
+    the debt gate under the client lock (``OrderBlocked``). Asking for the status it
+    already has changes nothing.
     """
+    return _transition(order, status, by=by, reason=reason)
+
+
+@transaction.atomic
+def send_to_fulfilment(
+    *,
+    order: Order,
+    by,
+    arrival_from: datetime | None = None,
+    arrival_to: datetime | None = None,
+) -> Order:
+    """Move an accepted order into fulfilment (the same transition as ``change_status``)
+    and, when an arrival window is given, announce it to the consignee
+    (``orders.notifications.announce_arrival``). A bad window changes nothing."""
+    from orders.notifications import announce_arrival
+
+    if (arrival_from is None) != (arrival_to is None):
+        raise OrderInvalid(_("Give both the start and the end of the arrival window."))
+    order = _transition(order, Order.Status.IN_FULFILMENT, by=by)
+    if arrival_from is not None:
+        order = announce_arrival(
+            order=order, arrival_from=arrival_from, arrival_to=arrival_to, by=by
+        )
+    return order
+
+
+def _transition(order: Order, status: str, *, by, reason: str = "") -> Order:
     if status not in Order.Status.values:
         raise OrderInvalid(_("Unknown order status."))
+    reason = (reason or "").strip()
+    if status == Order.Status.CANCELLED and not reason:
+        raise OrderInvalid(_("Say why the order is cancelled."))
     Client.objects.select_for_update().get(pk=order.client_id)
     order = _lock_order(order)
     if order.status == status:
@@ -306,8 +377,13 @@ def change_status(*, order: Order, status: str, by) -> Order:
         check = check_debt(order.client, adding=credit_exposure(order, order.total))
         if check.blocked:
             raise OrderBlocked(check)
+    old = order.status
     order.status = status
     order.save(update_fields=["status"])
+    if status == Order.Status.CANCELLED:
+        events.order_cancelled(order=order, by=by, reason=reason, old_status=old)
+    else:
+        events.status_changed(order=order, by=by, old=old, new=status)
     return order
 
 
@@ -328,6 +404,7 @@ def change_quantity_on_accepted(*, order: Order, product: Product, quantity, by)
     quantity = validate_quantity(product, quantity)
     lines = _lines(order)
     line = lines.get(product.pk)
+    old_quantity = None if line is None else line.quantity
     if line is None:
         _require_active([product])
         line = OrderLine(order=order, product=product, origin=OrderLine.Origin.MANUAL)
@@ -342,6 +419,16 @@ def change_quantity_on_accepted(*, order: Order, product: Product, quantity, by)
         if check.blocked:
             raise OrderBlocked(check)
     _write_prices(order, list(lines.values()), priced)
+    if old_quantity != quantity or order.total != old_total:
+        events.quantity_changed(
+            order=order,
+            by=by,
+            product=product,
+            old=old_quantity,
+            new=quantity,
+            old_total=old_total,
+            new_total=order.total,
+        )
     return order
 
 
@@ -383,7 +470,7 @@ def _plain_number(raw) -> str:
 # --- internals -----------------------------------------------------------------------
 
 
-def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal | None) -> Order:
+def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal) -> Order:
     client = Client.objects.select_for_update().get(pk=order.client_id)
     order = _lock_order(order)
     if order.idempotency_key == key:
@@ -398,7 +485,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal 
         raise OrderInvalid(_("The order has no lines."))
     _require_active([line.product for line in lines])
     priced = quote(client, [(line.product, line.quantity) for line in lines])
-    if expected_total is not None and priced.total != expected_total:
+    if priced.total != expected_total:
         raise PricesChanged(read_back=expected_total, now=priced.total)
     _write_prices(order, lines, priced)
 
@@ -407,9 +494,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal 
         raise UpsellIncomplete(
             needed=upsell.required, answered=upsell.answered, message=upsell.message
         )
-    problems = delivery_problems(order)
-    if problems:
-        raise OrderInvalid(problems)
+    require_stage(order, Stage.REVIEW, upsell=upsell)  # lines, offers, delivery and payment
     check = check_debt(client, adding=credit_exposure(order, priced.total))
     if check.blocked:
         raise OrderBlocked(check)
@@ -430,6 +515,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal 
             kind=CallEvent.Kind.ORDER_ACCEPTED,
             data={"order": order.pk, "number": order.number, "total": str(order.total)},
         )
+    events.order_accepted(order=order, by=by)
     return order
 
 

@@ -2,10 +2,15 @@
 (SPEC F-ORD-4).
 
 Preference: management's special positions, new products, the client's traditional
-products, what clients of the same type buy most. Only active products with a price in the
-client's column, not already on the order and not already offered on it. Suggestions are
-diversified: at most two of each reason first, then the remaining slots are filled in
-order of preference. Each source is one query whatever the catalogue size.
+products, what clients of the same type buy most. When these cannot fill the slots, the
+assortment fills them (III.8, advising on the assortment): best sellers of the categories
+already on the order, then overall best sellers, then any other product, so that three
+offers are possible whenever the catalogue has three other priced products. Only active
+products with a price in the client's column, not already on the order and not already
+offered on it. Suggestions are diversified: at most two of each preferred reason first,
+then the remaining slots are filled in order of preference. Each source is one bounded
+query whatever the catalogue size (best sellers come from a cached sample of the latest
+orders, never from all order lines).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from orders.selectors import PLACED_STATUSES, traditional_products
 
 Reason = UpsellOffer.Reason
 PREFERENCE = (Reason.SPECIAL, Reason.NEW, Reason.TRADITIONAL, Reason.TYPE_POPULAR)
+ORDER_OF_REASONS = (*PREFERENCE, Reason.ASSORTMENT)  # the assortment only fills gaps
 PER_REASON_FIRST = 2
 HISTORY_DAYS = 183  # "the last six months"
 TYPE_SAMPLE_ORDERS = 500  # "what clients of the same type buy most": their latest orders
@@ -151,7 +157,85 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         )
         for p in popular
     ]
-    return _diversify(pools, limit)
+    chosen = _diversify(pools, limit)
+    if len(chosen) < limit:
+        taken = {s.product.pk for s in chosen}
+        chosen += _assortment(order, offerable, limit - len(chosen), on=on, taken=taken)
+    return chosen
+
+
+def _assortment(order: Order, offerable, needed: int, *, on: date, taken: set[int]) -> list:
+    """Up to ``needed`` other offerable products: best sellers of the categories already on
+    the order, then overall best sellers (both from the cached sample), then any other
+    offerable product (categories on the order first). Bounded queries only."""
+    categories = set(
+        OrderLine.objects.filter(order=order).values_list("product__category_id", flat=True)
+    )
+    found: list[Suggestion] = []
+
+    def add(product: Product, talking_point: str) -> None:
+        if product.pk not in taken and len(found) < needed:
+            taken.add(product.pk)
+            found.append(
+                Suggestion(product=product, reason=Reason.ASSORTMENT, talking_point=talking_point)
+            )
+
+    best = best_sellers(on=on)
+    if best:
+        ranked = sorted(
+            Product.objects.filter(offerable(), pk__in=list(best)).select_related("category"),
+            key=lambda p: (p.category_id not in categories, -best[p.pk], p.name, p.pk),
+        )
+        for product in ranked:
+            add(product, _assortment_point(product, with_order=product.category_id in categories))
+    for in_categories in (True, False):
+        if len(found) >= needed:
+            break
+        if in_categories and not categories:
+            continue
+        rest = Product.objects.filter(offerable()).exclude(pk__in=list(taken))
+        if in_categories:
+            rest = rest.filter(category_id__in=categories)
+        for product in rest.select_related("category").order_by("pk")[: needed - len(found)]:
+            add(product, _assortment_point(product, with_order=in_categories, best=False))
+    return found
+
+
+def _assortment_point(product: Product, *, with_order: bool, best: bool = True) -> str:
+    category = product.category.name if product.category_id else ""
+    if with_order:
+        return _("From our assortment: %(category)s, often ordered with what is on the order.") % {
+            "category": category
+        }
+    if best:
+        return _("From our assortment: one of our best sellers (%(category)s).") % {
+            "category": category
+        }
+    return _("From our assortment: %(category)s.") % {"category": category}
+
+
+def best_sellers(*, on: date) -> dict[int, int]:
+    """Product id → in how many of the latest placed orders (any client) it was, for the
+    most popular ones: a bounded sample walking the accepted-at index, cached an hour."""
+    key = f"upsell:best-sellers:{on.isoformat()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
+    sample = (
+        Order.objects.filter(status__in=PLACED_STATUSES, accepted_at__gte=since)
+        .order_by("-accepted_at", "-id")
+        .values("pk")[:TYPE_SAMPLE_ORDERS]
+    )
+    rows = (
+        OrderLine.objects.filter(order_id__in=sample)
+        .values("product_id")
+        .annotate(times=Count("order_id", distinct=True))
+        .order_by("-times", "product_id")[:TYPE_POPULAR_KEPT]
+    )
+    popularity = {row["product_id"]: row["times"] for row in rows}
+    cache.set(key, popularity, TYPE_POPULAR_SECONDS)
+    return popularity
 
 
 def type_popularity(client_type_id: int, *, on: date) -> dict[int, int]:
@@ -189,7 +273,8 @@ OFFER_POOL = 50  # how far down the suggestions an operator's offer may come fro
 def offerable_suggestion(order: Order, product: Product) -> Suggestion | None:
     """The suggestion for ``product`` if it may be offered on ``order`` now, else ``None``:
     only what ``suggest`` would propose counts as an offer (active, priced in the client's
-    column, not on the order, not offered yet, and new / special / traditional / popular)."""
+    column, not on the order, not offered yet, and new / special / traditional / popular,
+    or from the assortment when those fall short)."""
     return next((s for s in suggest(order, limit=OFFER_POOL) if s.product.pk == product.pk), None)
 
 
@@ -211,7 +296,7 @@ def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestio
         take(pools[reason], PER_REASON_FIRST)
     for reason in PREFERENCE:
         take(pools[reason], limit)
-    order = {reason: i for i, reason in enumerate(PREFERENCE)}
+    order = {reason: i for i, reason in enumerate(ORDER_OF_REASONS)}
     return sorted(chosen, key=lambda s: order[s.reason])  # stable: pool order within a reason
 
 

@@ -5,6 +5,7 @@ from orders import views
 app_name = "orders"
 urlpatterns = [
     path("calls/<int:call_id>/order/", views.entry, name="entry"),
+    path("calls/<int:call_id>/order/start/", views.start, name="start"),
     path("calls/<int:call_id>/order/search/", views.search, name="search"),
     path("calls/<int:call_id>/order/lines/", views.add_line, name="add_line"),
     path(

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,14 +24,16 @@ from clients.selectors import contact_email
 from orderdesk.logs import render_log
 from orderdesk.scope import review_scope
 from orders import logs, services
-from orders.delivery import (
-    DeliveryTerms,
-    delivery_problems,
-    delivery_windows,
-    proposed_terms,
-    set_delivery,
+from orders.delivery import DeliveryTerms, delivery_windows, proposed_terms, set_delivery
+from orders.errors import (
+    OrderBlocked,
+    OrderError,
+    OrderNotForOperator,
+    StageNotReady,
+    UpsellIncomplete,
 )
-from orders.errors import OrderBlocked, OrderError, UpsellIncomplete
+from orders.flow import Stage, first_unready_stage
+from orders.flow import guard as stage_guard
 from orders.forms import (
     AcceptForm,
     AddLineForm,
@@ -43,17 +44,16 @@ from orders.forms import (
 )
 from orders.models import Order, UpsellOffer
 from orders.notifications import send_confirmation
-from orders.pricing import threshold_hints
+from orders.pricing import quote, threshold_hints
 from orders.selectors import product_search
 from orders.upsell import suggest, upsell_status
 
 order_required = permission_required("orders.take_order", raise_exception=True)
 
-ORDER_STAGES = [  # lazy: module-level, translated when shown
-    ("entry", gettext_lazy("Lines and offers")),
-    ("delivery", gettext_lazy("Delivery and payment")),
-    ("review", gettext_lazy("Read-back")),
+ORDER_STAGES = [  # lazy labels, translated when shown; "done" is not a step of the bar
+    (stage.value, stage.label) for stage in (Stage.ENTRY, Stage.DELIVERY, Stage.REVIEW)
 ]
+STAGE_URLS = {stage: f"orders:{stage.value}" for stage in Stage}
 
 
 def call_order(call) -> Order | None:
@@ -67,28 +67,48 @@ def call_order(call) -> Order | None:
 
 
 def _draft(request, call_id: int):
-    """The call and its draft order; the debt gate runs when the draft is opened.
+    """The call and its order, or a response sending the operator elsewhere.
 
-    Once the call's order is accepted that order is returned (no second draft is opened):
-    the pages send the operator to the done page and the services refuse any change.
+    Nothing is written here: the draft is opened by the purpose step's POST (or by the
+    "Start the order" button). Without a draft every order URL goes to the entry page,
+    which shows the routing (key and new clients, debt) or the button. Once the call's
+    order is accepted that order is returned: the pages send the operator to the done page
+    and the services refuse any change.
     """
     call = own_call(request, call_id)
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
-    existing = call_order(call)
-    if existing is not None:  # the gate ran when it was opened and runs again at acceptance
-        return call, existing, None
-    try:
-        order = services.start_order(client=call.client, operator=request.user, call=call)
-    except OrderBlocked as blocked:
-        messages.error(request, blocked.message)
-        return call, None, redirect(step_url(call, Step.ROUTE))
+    order = call_order(call)
+    if order is None:
+        return call, None, _go(request, reverse("orders:entry", args=[call.pk]))
     return call, order, None
 
 
+def _to_route(request, call, refusal: OrderError):
+    """Key and new clients and debtors: the route step says to whom and shows the key."""
+    if isinstance(refusal, OrderBlocked):
+        messages.error(request, refusal.message)
+    else:
+        messages.warning(request, refusal.message)
+    return redirect(step_url(call, Step.ROUTE))
+
+
+def _to_stage(request, call, order, stage: Stage, messages_: list[str]):
+    """Send the operator back to ``stage`` with the reasons (the panel for htmx)."""
+    for message in messages_:
+        messages.warning(request, message)
+    if stage == Stage.DONE:
+        return _go(request, reverse("orders:done", args=[call.pk]))
+    if request.htmx and stage == Stage.ENTRY:
+        return _render(request, call, order, "entry", push=True)
+    return redirect(STAGE_URLS[stage], call_id=call.pk)
+
+
 def _context(request, call, order, stage: str, **extra) -> dict:
-    lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
+    lines = extra.pop("lines", None)
+    if lines is None:
+        lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
     card = client_card(order.client)
     on_screen = suggest(order) if stage == "entry" else None
     context = {
@@ -149,12 +169,39 @@ def _form_errors(form) -> list[str]:
 @order_required
 @require_GET
 def entry(request, call_id: int):
-    call, order, away = _draft(request, call_id)
-    if away:
-        return away
+    call = own_call(request, call_id)
+    back = first_unready_step(call, Step.ORDER)
+    if back is not None:
+        return redirect(step_url(call, back))
+    order = call_order(call)
+    if order is None:  # e.g. a call from before drafts were opened by the purpose step
+        refusal = services.order_refusal(call.client)
+        if refusal is not None:
+            return _to_route(request, call, refusal)
+        context = {"call": call, "card": client_card(call.client), "nav_active": "console"}
+        context.update(stage="entry", stages=ORDER_STAGES)
+        template = "orders/start.html"
+        return render(request, f"{template}#order-main" if request.htmx else template, context)
     if order.status != Order.Status.DRAFT:
         return redirect("orders:done", call_id=call.pk)
     return _render(request, call, order, "entry")
+
+
+@order_required
+@require_POST
+def start(request, call_id: int):
+    """Open the call's draft (the operator pressed "Start the order")."""
+    call = own_call(request, call_id)
+    back = first_unready_step(call, Step.ORDER)
+    if back is not None:
+        messages.error(request, guard(call, Step.ORDER))
+        return _go(request, step_url(call, back))
+    try:
+        services.start_order(client=call.client, operator=request.user, call=call, by=request.user)
+    except (OrderBlocked, OrderNotForOperator) as refusal:
+        _to_route(request, call, refusal)  # the message; htmx needs a client redirect
+        return _go(request, step_url(call, Step.ROUTE))
+    return _go(request, reverse("orders:entry", args=[call.pk]))
 
 
 @order_required
@@ -191,7 +238,10 @@ def _change_order(request, call_id: int, form_class, change):
 def add_line(request, call_id: int):
     """Product id and quantity only: the server prices the line."""
     return _change_order(
-        request, call_id, AddLineForm, lambda order, data: services.set_line(order=order, **data)
+        request,
+        call_id,
+        AddLineForm,
+        lambda order, data: services.set_line(order=order, by=request.user, **data),
     )
 
 
@@ -208,10 +258,13 @@ def change_line(request, call_id: int, product_id: int):
     errors = []
     try:
         if form.is_valid() and form.cleaned_data["remove"]:
-            order = services.remove_line(order=order, product=line.product)
+            order = services.remove_line(order=order, product=line.product, by=request.user)
         else:
             order = services.set_line(
-                order=order, product=line.product, quantity=request.POST.get("quantity", "")
+                order=order,
+                product=line.product,
+                quantity=request.POST.get("quantity", ""),
+                by=request.user,
             )
     except OrderError as error:
         errors = _error_messages(error)
@@ -226,7 +279,7 @@ def repeat_last(request, call_id: int):
         return away
     errors, notices = [], []
     try:
-        order = services.repeat_last_order(order=order)
+        order = services.repeat_last_order(order=order, by=request.user)
     except OrderError as error:
         errors = _error_messages(error)
     else:
@@ -246,7 +299,7 @@ def answer_offer(request, call_id: int):
         request,
         call_id,
         OfferAnswerForm,
-        lambda order, data: services.record_offer(order=order, **data),
+        lambda order, data: services.record_offer(order=order, by=request.user, **data),
     )
 
 
@@ -267,16 +320,9 @@ def delivery(request, call_id: int):
     call, order, away = _draft(request, call_id)
     if away:
         return away
-    if order.status != Order.Status.DRAFT:
-        return redirect("orders:done", call_id=call.pk)
-    status = upsell_status(order)
-    if not order.lines.exists() or not status.complete:
-        messages.warning(
-            request, status.message if order.lines.exists() else _("Add at least one line first.")
-        )
-        if request.htmx:
-            return _render(request, call, order, "entry", push=True)
-        return redirect("orders:entry", call_id=call.pk)
+    back = first_unready_stage(order, Stage.DELIVERY)
+    if back is not None:
+        return _to_stage(request, call, order, back, stage_guard(order, Stage.DELIVERY))
     client = order.client
     form_kwargs = {"client": client, "windows": delivery_windows()}
     if request.method == "GET":
@@ -287,6 +333,8 @@ def delivery(request, call_id: int):
     if not errors:
         try:
             set_delivery(order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user)
+        except StageNotReady as error:  # the offers or lines changed meanwhile
+            return _to_stage(request, call, order, Stage(error.stage), error.messages)
         except OrderError as error:
             errors = _error_messages(error)
     if errors:
@@ -303,11 +351,9 @@ def review(request, call_id: int):
     call, order, away = _draft(request, call_id)
     if away:
         return away
-    if order.status != Order.Status.DRAFT:
-        return redirect("orders:done", call_id=call.pk)
-    problems = delivery_problems(order)
-    if problems:
-        return redirect("orders:delivery", call_id=call.pk)
+    back = first_unready_stage(order, Stage.REVIEW)
+    if back is not None:
+        return _to_stage(request, call, order, back, stage_guard(order, Stage.REVIEW))
     return _review(request, call, order)
 
 
@@ -324,7 +370,10 @@ def accept(request, call_id: int):
         raise Http404(_("This call has no order."))
     form = AcceptForm(request.POST)
     if not form.is_valid():
-        errors = [_("The confirmation key is missing or malformed. Reload the page.")]
+        if "idempotency_key" in form.errors:
+            errors = [_("The confirmation key is missing or malformed. Reload the page.")]
+        else:
+            errors = [_("Read the order back first: the read-back total is missing.")]
         return _review(request, call, order, errors=errors)
     try:
         order = services.accept_order(
@@ -339,15 +388,40 @@ def accept(request, call_id: int):
     except UpsellIncomplete as error:
         messages.warning(request, error.message)
         return _go(request, reverse("orders:entry", args=[call.pk]))
+    except StageNotReady as error:
+        for message in error.messages:
+            messages.warning(request, message)
+        return _go(request, reverse(STAGE_URLS[Stage(error.stage)], args=[call.pk]))
     except OrderError as error:
         return _review(request, call, order, errors=_error_messages(error))
     return _go(request, reverse("orders:done", args=[call.pk]))
 
 
 def _review(request, call, order, *, push: bool = False, **extra):
-    """The read-back, always at today's prices, with a fresh confirmation key."""
-    order = services.refresh_prices(order=order)
+    """The read-back at today's prices (a quote: nothing is stored; acceptance prices
+    again and compares with the total read back), with a fresh confirmation key."""
+    if order.status == Order.Status.DRAFT:
+        stored = list(order.lines.select_related("product").order_by("pk"))
+        try:
+            priced = quote(order.client, [(line.product, line.quantity) for line in stored])
+        except OrderError as error:
+            extra.setdefault("errors", []).extend(_error_messages(error))
+        else:
+            extra["lines"] = [
+                ReadBackLine(line, q) for line, q in zip(stored, priced.lines, strict=True)
+            ]
+            order.total = priced.total  # shown, not saved
     return _render(request, call, order, "review", push=push, accept_key=uuid.uuid4(), **extra)
+
+
+class ReadBackLine:
+    """A stored line shown with today's price from the quote (for the read-back)."""
+
+    def __init__(self, line, quoted):
+        self.product, self.product_id, self.origin = line.product, line.product_id, line.origin
+        self.quantity = line.quantity
+        self.unit_price, self.line_total = quoted.unit_price, quoted.line_total
+        self.price_column, self.rule = quoted.column, quoted.rule
 
 
 def _go(request, url):
@@ -394,7 +468,7 @@ def send_confirmation_view(request, order_id: int):
     order = _visible_order(request, order_id)
     form = ConfirmationForm(request.POST)
     if form.is_valid():
-        send_confirmation(order=order, to=form.cleaned_data["email"])
+        send_confirmation(order=order, to=form.cleaned_data["email"], by=request.user)
         messages.success(
             request,
             _("The confirmation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},

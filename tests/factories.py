@@ -135,6 +135,13 @@ class ClientFactory(factory.django.DjangoModelFactory):
             ClientPhone.objects.create(client=self, number=extracted)
 
 
+class OrderingClientFactory(ClientFactory):
+    """A client the operator takes orders from: not a key client and it has a manager
+    (new clients and key clients are routed away: calls.routing, orders.start_order)."""
+
+    manager = factory.SubFactory(UserFactory, role=Role.MANAGER)
+
+
 class ClientPhoneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ClientPhone

@@ -87,14 +87,17 @@ def make_ready_order(operator):
     ]
 
     def make(client, *, amount: str, call=None) -> Order:
-        order = services.start_order(client=client, operator=operator, call=call)
-        order = services.set_line(order=order, product=priced(amount), quantity=Decimal("1"))
+        order = services.start_order(client=client, operator=operator, call=call, by=operator)
+        order = services.set_line(
+            order=order, product=priced(amount), quantity=Decimal("1"), by=order.operator
+        )
         for product in offered:
             services.record_offer(
                 order=order,
                 product=product,
                 reason=UpsellOffer.Reason.SPECIAL,
                 response=UpsellOffer.Response.DECLINED,
+                by=order.operator,
             )
         return arrange_delivery(order)
 

@@ -9,7 +9,7 @@ from calls.models import CallEvent
 from orders.errors import OrderBlocked, OrderInvalid
 from orders.models import Order
 from orders.services import accept_order, start_order
-from tests.factories import CallFactory, ClientFactory
+from tests.factories import CallFactory, OrderingClientFactory
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
@@ -24,12 +24,15 @@ def test_ten_operators_at_once_cannot_overrun_the_credit_limit(
     run_concurrently, make_ready_order, operator
 ):
     # given one client with a 1000 ₽ limit, no debt, and ten drafts of 300 ₽
-    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    client = OrderingClientFactory(credit_limit=Decimal("1000.00"))
     orders = [make_ready_order(client, amount="300.00") for _ in range(10)]
 
     # when ten operators accept at the same moment
     results = run_concurrently(
-        10, lambda i: accept_order(orders[i], by=operator, idempotency_key=uuid.uuid4())
+        10,
+        lambda i: accept_order(
+            orders[i], by=operator, idempotency_key=uuid.uuid4(), expected_total=orders[i].total
+        ),
     )
 
     # then exactly three fit under the limit; the other seven are blocked, nothing else
@@ -45,14 +48,17 @@ def test_twenty_requests_with_one_key_accept_one_order_once(
     run_concurrently, make_ready_order, operator
 ):
     # given one draft and one idempotency key posted twenty times at once
-    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    client = OrderingClientFactory(credit_limit=Decimal("1000.00"))
     call = CallFactory(client=client, operator=operator)
     order = make_ready_order(client, amount="300.00", call=call)
     key = uuid.uuid4()
 
     # when
     results = run_concurrently(
-        20, lambda i: accept_order(order, by=operator, idempotency_key=key).pk
+        20,
+        lambda i: (
+            accept_order(order, by=operator, idempotency_key=key, expected_total=order.total).pk
+        ),
     )
 
     # then every request gets the same accepted order, stored and announced once
@@ -68,12 +74,17 @@ def test_ten_clicks_with_different_keys_accept_the_order_once(
     run_concurrently, make_ready_order, operator
 ):
     # given one draft accepted from ten tabs, each with its own key
-    client = ClientFactory(credit_limit=None)
+    client = OrderingClientFactory(credit_limit=None)
     order = make_ready_order(client, amount="300.00")
 
     # when
     results = run_concurrently(
-        10, lambda i: accept_order(order, by=operator, idempotency_key=uuid.uuid4()).pk
+        10,
+        lambda i: (
+            accept_order(
+                order, by=operator, idempotency_key=uuid.uuid4(), expected_total=order.total
+            ).pk
+        ),
     )
 
     # then one wins; the others are told the order is already accepted
@@ -85,12 +96,12 @@ def test_ten_clicks_with_different_keys_accept_the_order_once(
 
 def test_opening_the_order_of_one_call_at_once_makes_one_draft(run_concurrently, operator):
     # given one call whose order screen is opened by four requests at the same moment
-    client = ClientFactory(credit_limit=Decimal("1000.00"))
+    client = OrderingClientFactory(credit_limit=Decimal("1000.00"))
     call = CallFactory(client=client, operator=operator)
 
     # when
     results = run_concurrently(
-        4, lambda i: start_order(client=client, operator=operator, call=call).pk
+        4, lambda i: start_order(client=client, operator=operator, call=call, by=operator).pk
     )
 
     # then all four got the same single draft

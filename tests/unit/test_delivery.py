@@ -8,13 +8,15 @@ from django.utils import timezone
 
 from orders.delivery import DeliveryTerms, delivery_problems, next_delivery_day, set_delivery
 from orders.errors import OrderInvalid
-from orders.models import Order
+from orders.models import Order, UpsellOffer
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
     ContactFactory,
     DeliveryAddressFactory,
     OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +47,22 @@ def regional_client():
     return ClientFactory(client_type=ctype, credit_limit=Decimal("100000.00"))
 
 
+def at_delivery(order):
+    """A line and three answered offers: the order may reach the delivery stage."""
+    OrderLineFactory(order=order, price_column=order.client.client_type.default_price_column)
+    for _ in range(3):
+        UpsellOffer.objects.create(
+            order=order,
+            product=ProductFactory(),
+            reason=UpsellOffer.Reason.NEW,
+            response=UpsellOffer.Response.DECLINED,
+        )
+    return order
+
+
 @pytest.fixture
 def order(client_):
-    return OrderFactory(client=client_)
+    return at_delivery(OrderFactory(client=client_))
 
 
 def delivery(order, **changes) -> DeliveryTerms:
@@ -282,6 +297,7 @@ def test_set_delivery_for_pickup_clears_the_delivery_and_shipping_fields(regiona
         payment_form=Payment.BANK_TRANSFER,
         pickup_arrival=arrival,
     )
+    at_delivery(order)
     set_delivery(order=order, terms=terms, by=order.operator)
     order.refresh_from_db()
     assert order.fulfilment == Fulfilment.PICKUP
@@ -299,6 +315,7 @@ def test_set_delivery_for_shipping_keeps_only_the_shipping_details(regional_clie
         pickup_arrival=future(days=2),
         shipping_details="  ТК «ПЭК», ИП Петров, Тверь  ",
     )
+    at_delivery(order)
     set_delivery(order=order, terms=terms, by=order.operator)
     order.refresh_from_db()
     assert order.fulfilment == Fulfilment.SHIPPING
@@ -315,6 +332,7 @@ def test_set_delivery_for_delivery_clears_pickup_and_shipping(regional_client, e
         shipping_details="ТК «ПЭК»",
         pickup_arrival=future(days=1),
     )
+    at_delivery(order)
     set_delivery(order=order, terms=delivery(order), by=order.operator)
     order.refresh_from_db()
     assert order.fulfilment == Fulfilment.DELIVERY

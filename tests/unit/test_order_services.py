@@ -13,12 +13,13 @@ from orderdesk.roles import Role
 from orders import services
 from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, PricesChanged, UpsellIncomplete
 from orders.models import Order, OrderLine, Product, ProductPrice, UpsellOffer
+from orders.pricing import quote
 from orders.selectors import last_order, product_search
 from tests.factories import (
     CallFactory,
-    ClientFactory,
     DiscountRuleFactory,
     OrderFactory,
+    OrderingClientFactory,
     OrderLineFactory,
     PriceColumnFactory,
     ProductFactory,
@@ -41,12 +42,12 @@ def operator():
 
 @pytest.fixture
 def client_():
-    return ClientFactory(credit_limit=None)
+    return OrderingClientFactory(credit_limit=None)
 
 
 @pytest.fixture
 def draft(client_, operator):
-    return services.start_order(client=client_, operator=operator)
+    return services.start_order(client=client_, operator=operator, by=operator)
 
 
 def priced(price="100.00", **kwargs) -> Product:
@@ -73,14 +74,28 @@ def satisfy_upsell(order):
 
 def ready_order(client, operator, *, amount="300.00", call=None) -> Order:
     """A draft of ``amount`` ₽ (one line) with the upsell done."""
-    order = services.start_order(client=client, operator=operator, call=call)
-    order = services.set_line(order=order, product=priced(amount), quantity=D("1"))
+    order = services.start_order(client=client, operator=operator, call=call, by=operator)
+    order = services.set_line(
+        order=order, product=priced(amount), quantity=D("1"), by=order.operator
+    )
     satisfy_upsell(order)
     return arrange_delivery(order)
 
 
+def read_back_total(order) -> Decimal:
+    """The total the read-back screen shows: today's quote of the lines (never the stored
+    prices)."""
+    lines = [(line.product, line.quantity) for line in order.lines.select_related("product")]
+    return quote(order.client, lines).total
+
+
 def accept(order, operator, key=None):
-    return services.accept_order(order, by=operator, idempotency_key=key or uuid.uuid4())
+    return services.accept_order(
+        order,
+        by=operator,
+        idempotency_key=key or uuid.uuid4(),
+        expected_total=read_back_total(order),
+    )
 
 
 # --- start_order ---------------------------------------------------------------------
@@ -89,7 +104,7 @@ def accept(order, operator, key=None):
 def test_start_order_opens_a_draft_in_the_clients_column(client_, operator):
     call = CallFactory(client=client_, operator=operator)
 
-    order = services.start_order(client=client_, operator=operator, call=call)
+    order = services.start_order(client=client_, operator=operator, call=call, by=operator)
 
     assert (order.status, order.client, order.operator, order.call) == (
         Status.DRAFT,
@@ -102,10 +117,10 @@ def test_start_order_opens_a_draft_in_the_clients_column(client_, operator):
 
 
 def test_start_order_refuses_a_client_with_overdue_debt(operator):
-    client = ClientFactory(with_overdue=True)
+    client = OrderingClientFactory(with_overdue=True)
 
     with pytest.raises(OrderBlocked) as error:
-        services.start_order(client=client, operator=operator)
+        services.start_order(client=client, operator=operator, by=operator)
 
     assert error.value.check.overdue == D("5000.00")
     assert "Overdue" in error.value.message
@@ -114,9 +129,9 @@ def test_start_order_refuses_a_client_with_overdue_debt(operator):
 
 def test_start_order_reuses_the_draft_of_the_same_call(client_, operator):
     call = CallFactory(client=client_, operator=operator)
-    first = services.start_order(client=client_, operator=operator, call=call)
+    first = services.start_order(client=client_, operator=operator, call=call, by=operator)
 
-    again = services.start_order(client=client_, operator=operator, call=call)
+    again = services.start_order(client=client_, operator=operator, call=call, by=operator)
 
     assert again == first
     assert Order.objects.count() == 1
@@ -128,7 +143,7 @@ def test_start_order_reuses_the_draft_of_the_same_call(client_, operator):
 def test_set_line_prices_the_line_on_the_server(draft):
     product = priced("123.45")
 
-    order = services.set_line(order=draft, product=product, quantity=D("2"))
+    order = services.set_line(order=draft, product=product, quantity=D("2"), by=draft.operator)
 
     line = order.lines.get()
     assert (line.quantity, line.unit_price, line.line_total) == (D("2"), D("123.45"), D("246.90"))
@@ -139,9 +154,9 @@ def test_set_line_prices_the_line_on_the_server(draft):
 
 def test_set_line_changes_the_quantity_of_an_existing_line(draft):
     product = priced("10.00")
-    services.set_line(order=draft, product=product, quantity=D("2"))
+    services.set_line(order=draft, product=product, quantity=D("2"), by=draft.operator)
 
-    order = services.set_line(order=draft, product=product, quantity="5")
+    order = services.set_line(order=draft, product=product, quantity="5", by=draft.operator)
 
     assert order.lines.get().quantity == D("5")
     assert order.total == D("50.00")
@@ -151,10 +166,12 @@ def test_set_line_reprices_the_whole_order_when_a_threshold_is_crossed(draft):
     # given a 10 % rule from 1000 ₽ and a first line of 500 ₽
     DiscountRuleFactory(min_order_amount=D("1000"), discount_percent=D("10"))
     first = priced("100.00")
-    services.set_line(order=draft, product=first, quantity=D("5"))
+    services.set_line(order=draft, product=first, quantity=D("5"), by=draft.operator)
 
     # when a second line brings the order to 1000 ₽
-    order = services.set_line(order=draft, product=priced("100.00"), quantity=D("5"))
+    order = services.set_line(
+        order=draft, product=priced("100.00"), quantity=D("5"), by=draft.operator
+    )
 
     # then both lines get the discount
     assert [line.unit_price for line in order.lines.all()] == [D("90.00"), D("90.00")]
@@ -167,7 +184,7 @@ def test_set_line_reprices_the_whole_order_when_a_threshold_is_crossed(draft):
 )
 def test_set_line_refuses_bad_quantities(draft, quantity):
     with pytest.raises(OrderInvalid):
-        services.set_line(order=draft, product=priced(), quantity=quantity)
+        services.set_line(order=draft, product=priced(), quantity=quantity, by=draft.operator)
 
     assert not OrderLine.objects.exists()
 
@@ -175,7 +192,7 @@ def test_set_line_refuses_bad_quantities(draft, quantity):
 def test_fractional_quantity_is_fine_for_weighed_goods(draft):
     cheese = priced("700.00", unit=Product.Unit.KG, is_weighed=True)
 
-    order = services.set_line(order=draft, product=cheese, quantity="1.255")
+    order = services.set_line(order=draft, product=cheese, quantity="1.255", by=draft.operator)
 
     assert order.total == D("878.50")
 
@@ -184,26 +201,30 @@ def test_at_most_three_decimals(draft):
     cheese = priced(is_weighed=True)
 
     with pytest.raises(OrderInvalid) as error:
-        services.set_line(order=draft, product=cheese, quantity="1.2555")
+        services.set_line(order=draft, product=cheese, quantity="1.2555", by=draft.operator)
 
     assert error.value.messages == ["The quantity can have at most three decimal places."]
 
 
 def test_fractional_quantity_of_piece_goods_says_why(draft):
     with pytest.raises(OrderInvalid) as error:
-        services.set_line(order=draft, product=priced(name="Хлеб"), quantity="1.5")
+        services.set_line(
+            order=draft, product=priced(name="Хлеб"), quantity="1.5", by=draft.operator
+        )
 
     assert "Хлеб is sold in whole units" in error.value.message
 
 
 def test_inactive_product_cannot_be_added(draft):
     with pytest.raises(OrderInvalid):
-        services.set_line(order=draft, product=priced(is_active=False), quantity="1")
+        services.set_line(
+            order=draft, product=priced(is_active=False), quantity="1", by=draft.operator
+        )
 
 
 def test_product_without_a_price_cannot_be_added(draft):
     with pytest.raises(PriceMissing):
-        services.set_line(order=draft, product=ProductFactory(), quantity="1")
+        services.set_line(order=draft, product=ProductFactory(), quantity="1", by=draft.operator)
 
     assert not OrderLine.objects.exists()
 
@@ -212,9 +233,9 @@ def test_lines_of_an_accepted_order_cannot_be_edited(client_, operator):
     order = accept(ready_order(client_, operator), operator)
 
     with pytest.raises(OrderInvalid):
-        services.set_line(order=order, product=priced(), quantity="1")
+        services.set_line(order=order, product=priced(), quantity="1", by=order.operator)
     with pytest.raises(OrderInvalid):
-        services.remove_line(order=order, product=order.lines.first().product)
+        services.remove_line(order=order, product=order.lines.first().product, by=order.operator)
 
 
 def test_set_line_takes_no_price():
@@ -236,10 +257,10 @@ def test_a_forged_stored_price_is_ignored_at_acceptance(client_, operator):
 
 def test_remove_line_reprices(draft):
     keep, drop = priced("10.00"), priced("20.00")
-    services.set_line(order=draft, product=keep, quantity="1")
-    services.set_line(order=draft, product=drop, quantity="1")
+    services.set_line(order=draft, product=keep, quantity="1", by=draft.operator)
+    services.set_line(order=draft, product=drop, quantity="1", by=draft.operator)
 
-    order = services.remove_line(order=draft, product=drop)
+    order = services.remove_line(order=draft, product=drop, by=draft.operator)
 
     assert [line.product for line in order.lines.all()] == [keep]
     assert order.total == D("10.00")
@@ -259,7 +280,7 @@ def test_repeat_last_order_copies_lines_at_todays_prices(client_, operator, draf
     OrderLineFactory(order=previous, product=unpriced)
 
     # when
-    order = services.repeat_last_order(order=draft)
+    order = services.repeat_last_order(order=draft, by=draft.operator)
 
     # then
     line = order.lines.get()
@@ -281,14 +302,14 @@ def test_repeat_uses_the_most_recent_placed_order(client_, draft):
     cancelled = OrderFactory(client=client_, status=Status.CANCELLED, accepted_at=timezone.now())
     OrderLineFactory(order=cancelled, product=priced())
 
-    order = services.repeat_last_order(order=draft)
+    order = services.repeat_last_order(order=draft, by=draft.operator)
 
     assert [line.product for line in order.lines.all()] == [recent]
 
 
 def test_repeat_without_a_previous_order_says_so(draft):
     with pytest.raises(OrderInvalid) as error:
-        services.repeat_last_order(order=draft)
+        services.repeat_last_order(order=draft, by=draft.operator)
 
     assert "no previous order" in error.value.message
 
@@ -304,6 +325,7 @@ def test_accepted_offer_adds_one_unit(draft):
         product=product,
         reason=UpsellOffer.Reason.SPECIAL,
         response=UpsellOffer.Response.ACCEPTED,
+        by=draft.operator,
     )
 
     assert offer.answered_at is not None
@@ -318,6 +340,7 @@ def test_declined_offer_adds_nothing(draft):
         product=offerable_product(),
         reason=UpsellOffer.Reason.NEW,
         response=UpsellOffer.Response.DECLINED,
+        by=draft.operator,
     )
 
     assert not draft.lines.exists()
@@ -326,7 +349,12 @@ def test_declined_offer_adds_nothing(draft):
 
 def test_taking_an_acceptance_back_removes_its_line(draft):
     product = offerable_product()
-    kwargs = {"order": draft, "product": product, "reason": UpsellOffer.Reason.NEW}
+    kwargs = {
+        "order": draft,
+        "product": product,
+        "reason": UpsellOffer.Reason.NEW,
+        "by": draft.operator,
+    }
     services.record_offer(**kwargs, response=UpsellOffer.Response.ACCEPTED)
 
     services.record_offer(**kwargs, response=UpsellOffer.Response.DECLINED)
@@ -341,25 +369,27 @@ def test_an_offer_takes_the_reason_the_server_gives_not_the_posted_one(draft):
         product=offerable_product(),
         reason=UpsellOffer.Reason.SPECIAL,  # forged: it is a new product, not a promotion
         response=UpsellOffer.Response.DECLINED,
+        by=draft.operator,
     )
     assert offer.reason == UpsellOffer.Reason.NEW
 
 
-@pytest.mark.parametrize("which", ["ordinary", "inactive", "on_the_order"])
+@pytest.mark.parametrize("which", ["inactive", "on_the_order"])
 def test_only_what_the_upsell_would_offer_counts(draft, which):
+    # (An ordinary priced product now counts too: the upsell falls back to the assortment.)
     product = {
-        "ordinary": lambda: priced(),  # neither new, special, traditional nor popular
         "inactive": lambda: priced(new_until=timezone.localdate(), is_active=False),
         "on_the_order": lambda: offerable_product(),
     }[which]()
     if which == "on_the_order":
-        services.set_line(order=draft, product=product, quantity=D("2"))
+        services.set_line(order=draft, product=product, quantity=D("2"), by=draft.operator)
     with pytest.raises(OrderInvalid):
         services.record_offer(
             order=draft,
             product=product,
             reason=UpsellOffer.Reason.NEW,
             response=UpsellOffer.Response.DECLINED,
+            by=draft.operator,
         )
     assert not draft.offers.exists()
 
@@ -373,6 +403,7 @@ def test_offers_only_on_drafts(client_, operator):
             product=offerable_product(),
             reason=UpsellOffer.Reason.NEW,
             response=UpsellOffer.Response.DECLINED,
+            by=order.operator,
         )
 
 
@@ -403,7 +434,7 @@ def test_accept_numbers_and_stamps_the_order(client_, operator):
 
 
 def test_accept_is_blocked_by_overdue_debt(operator):
-    client = ClientFactory(credit_limit=None)
+    client = OrderingClientFactory(credit_limit=None)
     order = ready_order(client, operator)
     ReceivableFactory(client=client, due_date=timezone.localdate() - timedelta(days=1))
 
@@ -420,7 +451,7 @@ def test_accept_is_blocked_by_overdue_debt(operator):
 )
 def test_credit_limit_counts_this_order(operator, amount, accepted):
     # given a 1000 ₽ limit with 800 ₽ owed (not yet due)
-    client = ClientFactory(credit_limit=D("1000.00"))
+    client = OrderingClientFactory(credit_limit=D("1000.00"))
     ReceivableFactory(client=client, amount=D("800.00"))
     order = ready_order(client, operator, amount=amount)
 
@@ -435,7 +466,7 @@ def test_credit_limit_counts_this_order(operator, amount, accepted):
 
 
 def test_accepted_orders_count_towards_the_limit(operator):
-    client = ClientFactory(credit_limit=D("500.00"))
+    client = OrderingClientFactory(credit_limit=D("500.00"))
     accept(ready_order(client, operator, amount="300.00"), operator)
 
     with pytest.raises(OrderBlocked):
@@ -443,7 +474,7 @@ def test_accepted_orders_count_towards_the_limit(operator):
 
 
 def test_accept_needs_the_upsell_done(client_, operator, draft):
-    services.set_line(order=draft, product=priced(), quantity="1")
+    services.set_line(order=draft, product=priced(), quantity="1", by=draft.operator)
     for _ in range(5):
         priced(new_until=timezone.localdate() + timedelta(days=30))
 
@@ -513,7 +544,9 @@ def test_a_delivered_order_cannot_be_cancelled(client_, operator):
     services.change_status(order=order, status=Status.DELIVERED, by=operator)
 
     with pytest.raises(OrderInvalid):
-        services.change_status(order=order, status=Status.CANCELLED, by=operator)
+        services.change_status(
+            order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+        )
 
 
 def test_a_draft_cannot_skip_acceptance(draft, operator):
@@ -523,9 +556,11 @@ def test_a_draft_cannot_skip_acceptance(draft, operator):
 
 def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
     # given an order cancelled, then other orders that use up the limit
-    client = ClientFactory(credit_limit=D("500.00"))
+    client = OrderingClientFactory(credit_limit=D("500.00"))
     order = accept(ready_order(client, operator, amount="300.00"), operator)
-    services.change_status(order=order, status=Status.CANCELLED, by=operator)
+    services.change_status(
+        order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+    )
     accept(ready_order(client, operator, amount="300.00"), operator)
 
     with pytest.raises(OrderBlocked):
@@ -536,7 +571,9 @@ def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
 
 def test_reopening_within_the_limit_works(client_, operator):
     order = accept(ready_order(client_, operator), operator)
-    services.change_status(order=order, status=Status.CANCELLED, by=operator)
+    services.change_status(
+        order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+    )
 
     order = services.change_status(order=order, status=Status.ACCEPTED, by=operator)
 
@@ -544,7 +581,7 @@ def test_reopening_within_the_limit_works(client_, operator):
 
 
 def test_increasing_an_accepted_order_past_the_limit_is_blocked(operator):
-    client = ClientFactory(credit_limit=D("500.00"))
+    client = OrderingClientFactory(credit_limit=D("500.00"))
     order = accept(ready_order(client, operator, amount="100.00"), operator)
     product = order.lines.get().product
 
@@ -559,10 +596,10 @@ def test_increasing_an_accepted_order_past_the_limit_is_blocked(operator):
 
 
 def test_decreasing_an_accepted_order_is_allowed_even_when_overdue(operator):
-    client = ClientFactory(credit_limit=None)
+    client = OrderingClientFactory(credit_limit=None)
     order = ready_order(client, operator, amount="100.00")
     product = order.lines.get().product
-    order = services.set_line(order=order, product=product, quantity="3")
+    order = services.set_line(order=order, product=product, quantity="3", by=order.operator)
     order = accept(order, operator)
     ReceivableFactory(client=client, due_date=timezone.localdate() - timedelta(days=5))
 
@@ -623,7 +660,7 @@ def test_last_order_is_the_latest_placed(client_):
 
 def test_prepayment_only_client_orders_on_prepayment(operator):
     # given a client with limit 0 = prepayment only, and no debt
-    client = ClientFactory(credit_limit=D("0.00"))
+    client = OrderingClientFactory(credit_limit=D("0.00"))
     order = ready_order(client, operator, amount="700.00")
     assert order.payment_form == Order.PaymentForm.PREPAYMENT
     # when
@@ -645,7 +682,7 @@ def test_pending_exposure_is_a_drafts_total(client_, operator):
 
 def test_prepayment_does_not_lift_a_credit_limit(operator):
     # given a client with a credit line, nearly used up
-    client = ClientFactory(credit_limit=D("1000.00"))
+    client = OrderingClientFactory(credit_limit=D("1000.00"))
     ReceivableFactory(client=client, amount=D("900.00"))
     order = ready_order(client, operator, amount="500.00")
     order.payment_form = Order.PaymentForm.PREPAYMENT
@@ -671,7 +708,7 @@ def test_acceptance_refuses_a_total_other_than_the_one_read_back(client_, operat
 
 def test_an_answered_offer_keeps_the_servers_reason(draft):
     product = offerable_product()
-    kwargs = {"order": draft, "product": product}
+    kwargs = {"order": draft, "product": product, "by": draft.operator}
     services.record_offer(**kwargs, reason="new", response=UpsellOffer.Response.DECLINED)
     offer = services.record_offer(
         **kwargs, reason="traditional", response=UpsellOffer.Response.ACCEPTED

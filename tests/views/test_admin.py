@@ -575,3 +575,43 @@ def _form_data(response):
             else:
                 data[key] = str(value)
     return data
+
+
+def test_admin_cancel_needs_a_reason_and_records_who_and_why(admin_client, admin_user):
+    from orders.models import OrderEvent
+
+    order = OrderFactory(status=Order.Status.ACCEPTED, number="ЗК-7", accepted_at=timezone.now())
+    response = _order_action(admin_client, "cancel", order)
+    order.refresh_from_db()
+    assert order.status == Order.Status.ACCEPTED
+    assert "Say why the order is cancelled." in response.content.decode()
+    assert not OrderEvent.objects.exists()
+
+    admin_client.post(
+        admin_url(Order, "changelist"),
+        {"action": "cancel", "_selected_action": [order.pk], "reason": "Дубль заказа ЗК-6"},
+        follow=True,
+    )
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    event = OrderEvent.objects.get(order=order)
+    assert (event.kind, event.by, event.data) == (
+        "cancelled",
+        admin_user,
+        {"reason": "Дубль заказа ЗК-6", "old": "accepted"},
+    )
+
+
+def test_admin_status_actions_leave_a_trace(admin_client, admin_user):
+    from orders.models import OrderEvent
+
+    order = OrderFactory(status=Order.Status.ACCEPTED, number="ЗК-8", accepted_at=timezone.now())
+    _order_action(admin_client, "mark_in_fulfilment", order)
+    event = OrderEvent.objects.get(order=order)
+    assert (event.kind, event.by, event.data) == (
+        "status_changed",
+        admin_user,
+        {"old": "accepted", "new": "in_fulfilment"},
+    )
+    page = admin_client.get(admin_url(Order, "change", order.pk)).content.decode()
+    assert "status_changed" in page or "Status changed" in page

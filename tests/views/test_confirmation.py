@@ -62,8 +62,10 @@ def priced(client, name, price):
 def draft_in_a_call(client, operator) -> Order:
     call = start_call(phone="+74951000005", operator=operator)
     choose_purpose(call=call, purpose="order", by=operator)
-    order = services.start_order(client=client, operator=operator, call=call)
-    services.set_line(order=order, product=priced(client, "Сыр Гауда", "640.00"), quantity="2")
+    order = services.start_order(client=client, operator=operator, call=call, by=operator)
+    services.set_line(
+        order=order, product=priced(client, "Сыр Гауда", "640.00"), quantity="2", by=order.operator
+    )
     for i in range(3):
         UpsellOffer.objects.create(
             order=order,
@@ -77,7 +79,9 @@ def draft_in_a_call(client, operator) -> Order:
 @pytest.fixture
 def accepted(client_, operator) -> Order:
     order = draft_in_a_call(client_, operator)
-    return services.accept_order(order, by=operator, idempotency_key=uuid.uuid4())
+    return services.accept_order(
+        order, by=operator, idempotency_key=uuid.uuid4(), expected_total=order.total
+    )
 
 
 def confirmation_url(order):

@@ -118,9 +118,12 @@ def catalogue(retail):
 
 
 def open_order_call(operator, phone=PHONE) -> Call:
+    """A call at the order step, its draft opened as the purpose step's POST opens it."""
     call = start_call(phone=phone, operator=operator)
     choose_purpose(call=call, purpose="order", by=operator)
     call.refresh_from_db()
+    if call.step == "order":
+        services.start_order(client=call.client, operator=operator, call=call, by=operator)
     return call
 
 
@@ -177,15 +180,18 @@ def delivery_data(customer, **changes):
 
 def with_offers_answered(call, *products) -> Order:
     """The call's draft (through the services: fast) with lines and three offers declined."""
-    order = services.start_order(client=call.client, operator=call.operator, call=call)
+    order = services.start_order(
+        client=call.client, operator=call.operator, call=call, by=call.operator
+    )
     for product, quantity in products:
-        services.set_line(order=order, product=product, quantity=D(quantity))
+        services.set_line(order=order, product=product, quantity=D(quantity), by=order.operator)
     for suggestion in suggest(order, limit=3):
         services.record_offer(
             order=order,
             product=suggestion.product,
             reason=suggestion.reason,
             response=UpsellOffer.Response.DECLINED,
+            by=order.operator,
         )
     return draft(call)
 
@@ -206,6 +212,11 @@ def accept_key(response) -> str:
     match = re.search(r'name="idempotency_key" value="([^"]*)"', response.content.decode())
     assert match, "no idempotency key on the page"
     return match.group(1)
+
+
+def stored_total(call) -> str:
+    """The total the read-back shows when no price changed since the lines were set."""
+    return str(Order.objects.filter(call=call).order_by("pk").first().total)
 
 
 def snapshot() -> dict:
@@ -428,7 +439,10 @@ def test_changing_a_line_that_is_not_on_the_order_is_404(http, call, catalogue):
 
 def test_a_line_of_an_accepted_order_cannot_be_edited(http, call, catalogue, ready):
     review = http.get(url("review", call))
-    http.post(url("accept", call), {"idempotency_key": accept_key(review)})
+    http.post(
+        url("accept", call),
+        {"idempotency_key": accept_key(review), "expected_total": stored_total(call)},
+    )
     accepted = Order.objects.get(call=call)
     assert accepted.status == Order.Status.ACCEPTED
     before = snapshot()
@@ -663,7 +677,9 @@ def test_review_renders_a_fresh_idempotency_key_each_time(http, call, ready):
 
 def test_accept_once_and_show_the_number(http, call, ready):
     key = accept_key(http.get(url("review", call)))
-    response = http.post(url("accept", call), {"idempotency_key": key})
+    response = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert response.status_code == 302 and response["Location"] == url("done", call)
     order = Order.objects.get(call=call)
     assert order.status == Order.Status.ACCEPTED and order.number.startswith("ЗК-")
@@ -678,8 +694,12 @@ def test_accept_once_and_show_the_number(http, call, ready):
 
 def test_a_double_submit_accepts_exactly_one_order(http, call, ready):
     key = accept_key(http.get(url("review", call)))
-    first = http.post(url("accept", call), {"idempotency_key": key})
-    second = http.post(url("accept", call), {"idempotency_key": key})
+    first = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
+    second = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == url("done", call)
     assert Order.objects.filter(call=call).count() == 1
@@ -689,15 +709,32 @@ def test_a_double_submit_accepts_exactly_one_order(http, call, ready):
 
 def test_a_double_submit_with_htmx_redirects_both_to_the_done_page(http, call, ready):
     key = accept_key(http.get(url("review", call), **HX))
-    responses = [http.post(url("accept", call), {"idempotency_key": key}, **HX) for _i in "12"]
+    responses = [
+        http.post(
+            url("accept", call),
+            {"idempotency_key": key, "expected_total": stored_total(call)},
+            **HX,
+        )
+        for _i in "12"
+    ]
     assert [r["HX-Redirect"] for r in responses] == [url("done", call)] * 2
     assert Order.objects.filter(status=Order.Status.ACCEPTED).count() == 1
 
 
 def test_a_second_key_cannot_accept_the_order_again(http, call, ready):
-    http.post(url("accept", call), {"idempotency_key": accept_key(http.get(url("review", call)))})
+    http.post(
+        url("accept", call),
+        {
+            "idempotency_key": accept_key(http.get(url("review", call))),
+            "expected_total": stored_total(call),
+        },
+    )
     accepted = Order.objects.values().get(call=call)
-    response = http.post(url("accept", call), {"idempotency_key": str(uuid.uuid4())}, **HX)
+    response = http.post(
+        url("accept", call),
+        {"idempotency_key": str(uuid.uuid4()), "expected_total": stored_total(call)},
+        **HX,
+    )
     assert "already accepted" in text(response)
     assert Order.objects.values().get(call=call) == accepted
 
@@ -716,7 +753,9 @@ def test_a_client_blocked_after_the_draft_opened_is_not_accepted(http, call, cus
     ReceivableFactory(
         client=customer, amount=D("700.00"), due_date=timezone.localdate() - timedelta(days=1)
     )
-    response = http.post(url("accept", call), {"idempotency_key": key})
+    response = http.post(
+        url("accept", call), {"idempotency_key": key, "expected_total": stored_total(call)}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("calls:step", args=[call.pk, "route"])
     assert draft(call).status == Order.Status.DRAFT
@@ -731,7 +770,11 @@ def test_an_order_of_a_call_that_ended_is_not_accepted(http, call, operator, rea
     else:
         start_call(phone="+74951000077", operator=operator)  # the next call pops
     for headers in ({}, HX):
-        response = http.post(url("accept", call), {"idempotency_key": key}, **headers)
+        response = http.post(
+            url("accept", call),
+            {"idempotency_key": key, "expected_total": stored_total(call)},
+            **headers,
+        )
         wrap_up_url = reverse("calls:step", args=[call.pk, "wrap_up"])
         assert (response.get("Location") or response.get("HX-Redirect")) == wrap_up_url
     assert draft(call).status == Order.Status.DRAFT
@@ -740,13 +783,23 @@ def test_an_order_of_a_call_that_ended_is_not_accepted(http, call, operator, rea
 
 def test_accept_without_answered_offers_goes_back_to_the_entry(http, call, customer, ready):
     UpsellOffer.objects.all().delete()
-    response = http.post(url("accept", call), {"idempotency_key": str(uuid.uuid4())}, **HX)
+    response = http.post(
+        url("accept", call),
+        {"idempotency_key": str(uuid.uuid4()), "expected_total": stored_total(call)},
+        **HX,
+    )
     assert response["HX-Redirect"] == url("entry", call)
     assert draft(call).status == Order.Status.DRAFT
 
 
 def test_after_acceptance_the_order_pages_show_the_done_page(http, call, customer, ready):
-    http.post(url("accept", call), {"idempotency_key": accept_key(http.get(url("review", call)))})
+    http.post(
+        url("accept", call),
+        {
+            "idempotency_key": accept_key(http.get(url("review", call))),
+            "expected_total": stored_total(call),
+        },
+    )
     before = snapshot()
     for name in ("entry", "delivery", "review"):
         response = http.get(url(name, call))
@@ -830,10 +883,11 @@ def test_a_manager_cannot_take_orders(client, manager, call, catalogue, ready):
 
 
 def test_anonymous_users_are_sent_to_log_in(client, call, catalogue):
+    before = snapshot()  # the draft the purpose step opened
     for method, address, data in every_order_request(call, catalogue):
         response = getattr(client, method)(address, data)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-    assert not Order.objects.exists()
+    assert snapshot() == before
 
 
 # --- query counts ------------------------------------------------------------------------
@@ -883,7 +937,7 @@ def put_lines(order, products):
         )
         for p in quick
     )
-    services.set_line(order=order, product=last, quantity=D("1"))
+    services.set_line(order=order, product=last, quantity=D("1"), by=order.operator)
 
 
 def test_entry_queries_do_not_grow_with_the_lines(http, call, retail):
@@ -965,3 +1019,182 @@ def test_a_line_whose_product_lost_its_price_is_reported_not_a_500(http, call, c
 def test_the_order_stages_are_in_the_operators_language(http, call):
     http.post(reverse("set_language"), {"language": "ru", "next": "/"})
     assert "Товары и предложения" in text(http.get(url("entry", call)))
+
+
+# --- issue 7: routing enforced, GET never writes, the read-back required ------------------
+
+
+def purpose_post(http, call, **headers):
+    return http.post(
+        reverse("calls:step", args=[call.pk, "purpose"]), {"purpose": "order"}, **headers
+    )
+
+
+def routed_call(operator, phone) -> Call:
+    """A call whose purpose "order" was chosen (through the service: no draft is opened)."""
+    call = start_call(phone=phone, operator=operator)
+    choose_purpose(call=call, purpose="order", by=operator)
+    call.refresh_from_db()
+    return call
+
+
+@pytest.fixture
+def key_customer(org, manager):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    return ClientFactory(
+        name="ООО «Ключ»", client_type=key_type, manager=manager, phone="+74951000001"
+    )
+
+
+@pytest.fixture
+def new_customer(retail):
+    return ClientFactory(name="ООО «Новичок»", client_type=retail, phone="+74951000099")
+
+
+def assert_order_urls_go_to_the_route(http, call, catalogue):
+    route_url = reverse("calls:step", args=[call.pk, "route"])
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("entry", call), **headers)
+        assert response.status_code == 302 and response["Location"] == route_url
+    for name in ("delivery", "review"):
+        response = http.get(url(name, call))
+        assert response.status_code == 302
+        assert http.get(response["Location"]).status_code in (200, 302)
+    for name, data in (
+        ("add_line", {"product": catalogue["milk"].pk, "quantity": "1"}),
+        ("repeat_last", {}),
+        ("accept", {"idempotency_key": str(uuid.uuid4()), "expected_total": "78.90"}),
+        ("start", {}),
+    ):
+        for headers in ({}, HX):
+            response = http.post(url(name, call), data, **headers)
+            assert response.status_code in (302, 404, 200), name
+    assert snapshot()["orders"] == before["orders"] == []
+    assert snapshot()["lines"] == []
+    route = text(http.get(route_url))
+    assert 'data-key="t"' in route and "<kbd>T</kbd>" in route
+    return route
+
+
+def test_a_key_client_typed_order_url_shows_the_route_and_never_the_entry_form(
+    http, operator, key_customer, catalogue
+):
+    call = routed_call(operator, "+74951000001")
+    assert call.step == "route"
+    route = assert_order_urls_go_to_the_route(http, call, catalogue)
+    assert "Key client" in route
+    assert 'id="order-q"' not in route
+
+
+def test_a_new_client_typed_order_url_shows_the_route(http, operator, new_customer, catalogue):
+    call = routed_call(operator, "+74951000099")
+    route = assert_order_urls_go_to_the_route(http, call, catalogue)
+    assert "head of" in route
+
+
+def test_the_purpose_post_opens_the_draft_and_records_who(http, operator, customer, catalogue):
+    call = start_call(phone=PHONE, operator=operator)
+    response = purpose_post(http, call)
+    assert response.status_code == 302 and response["Location"] == url("entry", call)
+    order = draft(call)
+    event = order.events.get()
+    assert (event.kind, event.by) == ("started", operator)
+
+
+def test_the_purpose_post_of_a_key_client_opens_no_draft(http, operator, key_customer):
+    call = start_call(phone="+74951000001", operator=operator)
+    response = purpose_post(http, call, **HX)
+    assert response.status_code == 200 and "<kbd>T</kbd>" in text(response)
+    assert not Order.objects.exists()
+
+
+def test_opening_the_entry_without_a_draft_writes_nothing_and_offers_to_start(
+    http, operator, customer, catalogue
+):
+    call = routed_call(operator, PHONE)  # e.g. a call from before drafts were opened here
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("entry", call), **headers)
+        assert response.status_code == 200
+        assert 'data-stage="start"' in text(response)
+        assert f'action="{url("start", call)}"' in text(response)
+        assert 'id="order-q"' not in text(response)
+    assert snapshot() == before
+    # when the operator presses "Start the order"
+    response = http.post(url("start", call), **HX)
+    assert response["HX-Redirect"] == url("entry", call)
+    assert draft(call).events.get().by == operator
+    http.post(url("start", call))  # a double submit opens no second draft
+    assert Order.objects.filter(call=call).count() == 1
+
+
+def test_the_start_button_of_a_blocked_client_goes_to_the_route(
+    http, operator, customer, catalogue
+):
+    call = routed_call(operator, PHONE)
+    ReceivableFactory(
+        client=customer, amount=D("700.00"), due_date=timezone.localdate() - timedelta(days=1)
+    )
+    response = http.post(url("start", call))
+    assert response["Location"] == reverse("calls:step", args=[call.pk, "route"])
+    assert not Order.objects.exists()
+
+
+def test_the_review_get_shows_todays_prices_without_storing_them(http, call, ready, catalogue):
+    ProductPrice.objects.filter(product=catalogue["milk"]).update(price=D("100.00"))
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.get(url("review", call), **headers)
+        assert response.status_code == 200
+    assert snapshot() == before  # nothing written, not even the prices
+    page = text(response)
+    # 2 kg cheese at 512.30 + 10 milk at 100.00 = 2 024.60
+    assert read_back_total(response) == "2024.60"
+    assert "2\xa0024,60" in page or "2 024,60" in page or "2024.60" in page
+    # acceptance prices again and accepts at the total read back
+    http.post(
+        url("accept", call),
+        {"idempotency_key": accept_key(response), "expected_total": read_back_total(response)},
+    )
+    accepted = Order.objects.get(call=call)
+    assert accepted.status == Order.Status.ACCEPTED and accepted.total == D("2024.60")
+
+
+def test_accepting_without_the_read_back_total_is_refused(http, call, ready):
+    review = http.get(url("review", call))
+    before = snapshot()
+    for headers in ({}, HX):
+        response = http.post(
+            url("accept", call), {"idempotency_key": accept_key(review)}, **headers
+        )
+        assert "Read the order back first" in text(response)
+    assert snapshot() == before
+
+
+def test_delivery_post_before_the_offers_are_answered_is_refused_by_the_service(
+    http, call, customer, catalogue
+):
+    add(http, call, catalogue["milk"], "2")
+    before = snapshot()
+    response = http.post(url("delivery", call), delivery_data(customer))
+    assert response.status_code == 302 and response["Location"] == url("entry", call)
+    assert snapshot() == before
+
+
+def test_order_screens_record_the_person_acting(http, call, catalogue, operator):
+    add(http, call, catalogue["milk"], "2")
+    answer(http, call, 1)
+    kinds = list(draft(call).events.values_list("kind", "by"))
+    assert kinds == [
+        ("started", operator.pk),
+        ("line_set", operator.pk),
+        ("offer_answered", operator.pk),
+    ]
+
+
+@pytest.mark.parametrize("stage", ["entry", "review"])
+def test_the_order_pages_query_counts(http, call, ready, stage, django_assert_max_num_queries):
+    http.get(url(stage, call))
+    with django_assert_max_num_queries(40):
+        assert http.get(url(stage, call), **HX).status_code == 200
