@@ -210,3 +210,40 @@ class AcceptForm(forms.Form):
 
 class ConfirmationForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
+
+
+# --- the order page (after acceptance) ---------------------------------------------------
+
+
+class OrderStatusForm(forms.Form):
+    """Move a placed order along: the status wanted, a reason to cancel, an arrival window."""
+
+    status = forms.ChoiceField(
+        choices=[c for c in Order.Status.choices if c[0] != Order.Status.DRAFT]
+    )
+    reason = forms.CharField(required=False, max_length=500, strip=True)
+    arrival_from = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    arrival_to = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class ArrivalForm(forms.Form):
+    """The expected arrival window told to the consignee."""
+
+    arrival_from = forms.DateTimeField(
+        label=gettext_lazy("Arrives from"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    arrival_to = forms.DateTimeField(
+        label=gettext_lazy("until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class AcceptedLineForm(forms.Form):
+    """A new quantity for a line of a placed order (parsed by the service)."""
+
+    quantity = forms.CharField(max_length=20)

@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from orderdesk.filters import ReviewLogFilter
 from orderdesk.scope import review_scope
 from orders.models import Order
+from orders.services import NUMBER_PREFIX
 
 
 class OrderLogFilter(ReviewLogFilter):
     date_field = "accepted_at"
+
+    number = django_filters.CharFilter(label=_("Order number"), method="filter_number")
 
     status = django_filters.ChoiceFilter(
         label=_("Status"),
@@ -19,6 +22,23 @@ class OrderLogFilter(ReviewLogFilter):
     class Meta:
         model = Order
         fields = []
+
+    def filter_number(self, queryset, name, value):
+        """ "ЗК-0000123", "зк-123", "123" or "0000123": the order with that number."""
+        number = number_from_text(value)
+        if number is None:
+            return queryset if not value.strip() else queryset.none()
+        return queryset.filter(number=number)
+
+
+def number_from_text(text: str) -> str | None:
+    """The order number someone typed, in its stored form; ``None`` when it has no digits
+    or is not a number at all."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    rest = "".join(ch for ch in text.upper() if not ch.isdigit())
+    if not digits or rest.strip(" -") not in ("", NUMBER_PREFIX.strip("-"), "ZK"):
+        return None
+    return f"{NUMBER_PREFIX}{int(digits):07d}" if len(digits) <= 12 else None
 
 
 def order_log_queryset(user):

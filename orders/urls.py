@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import page_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -17,6 +17,14 @@ urlpatterns = [
     path("calls/<int:call_id>/order/review/", views.review, name="review"),
     path("calls/<int:call_id>/order/accept/", views.accept, name="accept"),
     path("calls/<int:call_id>/order/done/", views.done, name="done"),
+    path("orders/<int:order_id>/", page_views.order_page, name="page"),
+    path("orders/<int:order_id>/status/", page_views.order_status, name="page_status"),
+    path("orders/<int:order_id>/arrival/", page_views.order_arrival, name="page_arrival"),
+    path(
+        "orders/<int:order_id>/lines/<int:product_id>/",
+        page_views.order_line,
+        name="page_line",
+    ),
     path("orders/<int:order_id>/confirmation/", views.confirmation, name="confirmation"),
     path(
         "orders/<int:order_id>/confirmation/send/",
