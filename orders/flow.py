@@ -32,10 +32,12 @@ class Stage(models.TextChoices):
 class OrderState:
     """What the checks look at; each fact is read when first needed, at most once."""
 
-    def __init__(self, order: Order, *, upsell=None):
+    def __init__(self, order: Order, *, upsell=None, has_lines: bool | None = None):
         self.order = order
-        if upsell is not None:
+        if upsell is not None:  # already known to the caller: not asked again
             self.__dict__["upsell"] = upsell
+        if has_lines is not None:
+            self.__dict__["has_lines"] = has_lines
 
     @cached_property
     def has_lines(self) -> bool:
@@ -125,9 +127,9 @@ def first_unready_stage(order: Order, wanted: str, *, upsell=None) -> Stage | No
     return _walk_back(OrderState(order, upsell=upsell), wanted)
 
 
-def require_stage(order: Order, stage: str, *, upsell=None) -> None:
+def require_stage(order: Order, stage: str, *, upsell=None, has_lines: bool | None = None) -> None:
     """Raise ``StageNotReady`` (with the stage to go back to) unless ``stage`` is ready."""
-    state = OrderState(order, upsell=upsell)
+    state = OrderState(order, upsell=upsell, has_lines=has_lines)
     failing = _first_failing(state, stage)
     if failing is None:
         return

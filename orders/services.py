@@ -494,7 +494,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
         raise UpsellIncomplete(
             needed=upsell.required, answered=upsell.answered, message=upsell.message
         )
-    require_stage(order, Stage.REVIEW, upsell=upsell)  # lines, offers, delivery and payment
+    require_stage(order, Stage.REVIEW, upsell=upsell, has_lines=True)  # delivery and payment
     check = check_debt(client, adding=credit_exposure(order, priced.total))
     if check.blocked:
         raise OrderBlocked(check)

@@ -168,3 +168,26 @@ def test_blocked_client_is_transferred_not_ordered(page, shop):
     expect(page.locator("#step-panel")).to_have_attribute("data-step", "wrap_up")
     assert Transfer.objects.get().rule == "debt_manager"
     assert not Order.objects.exists()
+
+
+def test_key_client_order_url_typed_by_hand_shows_the_transfer(page, shop):
+    key_type = ClientTypeFactory(code="key", name="Ключевой", is_key=True)
+    kam = make_staff(role=Role.MANAGER, first_name="Ирина", last_name="Ключникова", kam=True)
+    ClientFactory(name="ООО «Ключ»", client_type=key_type, manager=kam, phone="+74951000001")
+    log_in(page, "operator")
+    page.locator("#id_phone").fill("8 495 100-00-01")
+    page.keyboard.press("Enter")
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "purpose")
+    page.keyboard.press("1")
+    expect(page.locator("#route-decision")).to_have_attribute("data-rule", "key_manager")
+    # the operator types the order URL by hand: the transfer screen, never the entry form
+    call = Call.objects.get()
+    page.goto(f"/calls/{call.pk}/order/")
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "route")
+    expect(page.locator("#route-decision")).to_contain_text("Ключникова")
+    expect(page.locator("#order-q")).to_have_count(0)
+    screenshot(page, "key-client-order-url-route")
+    page.keyboard.press("t")
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "wrap_up")
+    assert Transfer.objects.get().rule == "key_manager"
+    assert not Order.objects.exists()
