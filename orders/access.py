@@ -8,7 +8,9 @@ that write ask ``may_manage``; the views only ask which buttons to show.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from orderdesk.models import Department
 from orderdesk.roles import Role
@@ -54,3 +56,11 @@ def may_manage(user, order: Order) -> bool:
         .filter(_managed_by(user, _headed_departments(user)))
         .exists()
     )
+
+
+def require_manager(order: Order, by) -> None:
+    """``PermissionDenied`` unless ``by`` may move ``order`` along (see ``may_manage``)."""
+    if not may_manage(by, order):
+        raise PermissionDenied(
+            _("Only the client's manager, a head of its department or an admin may do that.")
+        )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from clients.selectors import contact_email
 from orders import events
+from orders.access import require_manager
 from orders.errors import ArrivalInvalid, OrderInvalid
 from orders.models import Order
 
@@ -132,6 +133,7 @@ def announce_arrival(*, order: Order, arrival_from: datetime, arrival_to: dateti
         .select_related("client", "receiver")
         .get(pk=order.pk)
     )
+    require_manager(order, by)
     if order.status != Order.Status.IN_FULFILMENT:
         raise OrderInvalid(_("The arrival is announced only for an order in fulfilment."))
     problems = arrival_problems(arrival_from, arrival_to)

@@ -16,11 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, CallEvent, Purpose
+from calls import events as call_events
+from calls.models import Call, Purpose
 from calls.routing import Route, RouteRule, route_call
 from clients.debt import check_debt
 from clients.models import Client
 from orders import events
+from orders.access import require_manager
 from orders.errors import (
     OrderBlocked,
     OrderError,
@@ -93,17 +95,24 @@ def order_refusal(client: Client | None) -> OrderError | None:
     return None
 
 
-@transaction.atomic
 def start_order(*, client: Client, operator, by, call: Call | None = None) -> Order:
     """Open a draft for ``client``; the call's existing draft is reused.
 
-    Raises ``OrderBlocked`` when the client has overdue debt or is over its limit, and
+    Raises ``OrderBlocked`` when the client has overdue debt or is over its limit (the
+    block is recorded on the call, so the call may close as "blocked by debt"), and
     ``OrderNotForOperator`` when the routing of an order call is not the operator (key
     and new clients). ``operator`` takes the order; ``by`` is who opened it.
     """
     refusal = order_refusal(client)
     if refusal is not None:
+        if isinstance(refusal, OrderBlocked) and call is not None:
+            call_events.debt_checked(call_id=call.pk, by=by, check=refusal.check)
         raise refusal
+    return _open_draft(client=client, operator=operator, by=by, call=call)
+
+
+@transaction.atomic
+def _open_draft(*, client: Client, operator, by, call: Call | None) -> Order:
     if call is not None:
         # Lock the call: two requests opening its order at once must not make two drafts.
         list(Call.objects.select_for_update().filter(pk=call.pk))
@@ -124,12 +133,8 @@ def start_order(*, client: Client, operator, by, call: Call | None = None) -> Or
     )
     events.order_started(order=order, by=by)
     if call is not None:
-        _call_event(call.pk, by, CallEvent.Kind.ORDER_STARTED, order=order.pk)
+        call_events.order_started(call_id=call.pk, by=by, order=order)
     return order
-
-
-def _call_event(call_id: int, by, kind: str, **data) -> None:
-    CallEvent.objects.create(call_id=call_id, at=timezone.now(), by=by, kind=kind, data=data)
 
 
 @transaction.atomic
@@ -261,13 +266,12 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str, 
     if response != UpsellOffer.Response.PENDING:
         events.offer_answered(order=order, by=by, offer=offer)
     if order.call_id and response != UpsellOffer.Response.PENDING:
-        _call_event(
-            order.call_id,
-            by,
-            CallEvent.Kind.OFFER_ANSWERED,
-            order=order.pk,
-            product=product.pk,
-            reason=reason,
+        call_events.offer_answered(
+            call_id=order.call_id,
+            by=by,
+            order=order,
+            product=product,
+            reason=offer.reason,
             response=response,
         )
 
@@ -312,6 +316,11 @@ def accept_order(
     try:
         with transaction.atomic():  # a savepoint when the caller is already atomic
             return _accept_locked(order, by=by, key=key, expected_total=expected_total)
+    except OrderBlocked as blocked:
+        # Recorded after the rollback, so the call may close as "blocked by debt".
+        if order.call_id:
+            call_events.debt_checked(call_id=order.call_id, by=by, check=blocked.check)
+        raise
     except IntegrityError:
         # Another transaction stored this key between our check and our save.
         existing = Order.objects.filter(idempotency_key=key).first()
@@ -363,6 +372,7 @@ def _transition(order: Order, status: str, *, by, reason: str = "") -> Order:
         raise OrderInvalid(_("Say why the order is cancelled."))
     Client.objects.select_for_update().get(pk=order.client_id)
     order = _lock_order(order)
+    require_manager(order, by)
     if order.status == status:
         return order
     if status not in TRANSITIONS.get(order.status, set()):
@@ -397,6 +407,7 @@ def change_quantity_on_accepted(*, order: Order, product: Product, quantity, by)
     """
     client = Client.objects.select_for_update().get(pk=order.client_id)
     order = _lock_order(order)
+    require_manager(order, by)
     if order.status not in Order.EXPOSURE_STATUSES:
         raise OrderInvalid(
             _("Quantities can be changed only on accepted orders not yet delivered.")
@@ -508,13 +519,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
     # update(): no history row and no save() side effects for a denormalised timestamp.
     Client.objects.filter(pk=client.pk).update(last_order_at=now)
     if order.call_id:
-        CallEvent.objects.create(
-            call_id=order.call_id,
-            at=now,
-            by=by,
-            kind=CallEvent.Kind.ORDER_ACCEPTED,
-            data={"order": order.pk, "number": order.number, "total": str(order.total)},
-        )
+        call_events.order_accepted(call_id=order.call_id, by=by, order=order)
     events.order_accepted(order=order, by=by)
     return order
 

@@ -1,5 +1,4 @@
-"""The call script's rules hold whatever URL is typed, and a placed order moves along
-from its page by keyboard (issue 7)."""
+"""A placed order moves along from its page by keyboard (issue 7, F-ORD-8)."""
 
 import re
 from decimal import Decimal
@@ -8,13 +7,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from calls.models import Call
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import order_number
 from tests.e2e.conftest import log_in, screenshot
-from tests.e2e.test_call_script import choose_purpose, go_to_purpose, start_call
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -33,32 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def wholesale():
     head = make_staff(role=Role.HEAD, username="head", first_name="Олег", last_name="Главный")
     return DepartmentFactory(name="Отдел оптовых продаж", kind=Department.Kind.WHOLESALE, head=head)
-
-
-def test_a_key_clients_order_url_typed_by_hand_shows_the_transfer(page, wholesale):
-    manager = make_staff(
-        role=Role.MANAGER, kam=True, first_name="Мария", last_name="Иванова", department=wholesale
-    )
-    key_type = ClientTypeFactory(code="key", name="Ключевой клиент", is_key=True)
-    ClientFactory(
-        name="ООО «Гастроном-1»", client_type=key_type, manager=manager, phone="+74951000001"
-    )
-    make_staff(role=Role.OPERATOR, username="operator")
-    log_in(page, "operator")
-    start_call(page, "8 (495) 100-00-01")
-    go_to_purpose(page)
-    choose_purpose(page, "1")
-    call = Call.objects.get()
-
-    page.goto(f"/calls/{call.pk}/order/")
-
-    panel = page.locator("#step-panel")
-    expect(panel).to_have_attribute("data-step", "route")
-    expect(page.locator("#route-decision")).to_have_attribute("data-rule", "key_manager")
-    expect(page.locator("#route-decision")).to_contain_text("Иванова")
-    expect(page.locator("#order-lines, input[name=q]")).to_have_count(0)
-    screenshot(page, "order-url-for-key-client")
-    assert not Order.objects.exists()
 
 
 def test_the_manager_moves_an_order_along_from_its_page_by_keyboard(page, wholesale):

@@ -47,8 +47,9 @@ def recorded(settings):
 
 
 @pytest.fixture
-def dispatcher():
-    return UserFactory(role=Role.MANAGER)
+def dispatcher(accepted):
+    """Who tells the consignee: the client's manager (orders.access.may_manage)."""
+    return accepted.client.manager
 
 
 @pytest.fixture

@@ -38,9 +38,10 @@ def operator():
 
 
 @pytest.fixture
-def colleague():
-    """Someone other than the operator who took the order (a manager, an admin)."""
-    return UserFactory(role=Role.MANAGER)
+def colleague(client_):
+    """Someone other than the operator who took the order: the client's manager, who may
+    also move it along after acceptance."""
+    return client_.manager
 
 
 @pytest.fixture

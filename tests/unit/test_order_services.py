@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from calls.models import CallEvent
@@ -125,6 +126,33 @@ def test_start_order_refuses_a_client_with_overdue_debt(operator):
     assert error.value.check.overdue == D("5000.00")
     assert "Overdue" in error.value.message
     assert not Order.objects.exists()
+
+
+def test_a_blocked_start_is_recorded_on_the_call(operator):
+    client = OrderingClientFactory(with_overdue=True)
+    call = CallFactory(client=client, operator=operator)
+
+    with pytest.raises(OrderBlocked):
+        services.start_order(client=client, operator=operator, call=call, by=operator)
+
+    event = CallEvent.objects.get(call=call, kind=CallEvent.Kind.DEBT_CHECKED)
+    assert (event.data["blocked"], event.by) == (True, operator)
+    assert event.data["overdue"] == "5000.00"
+
+
+def test_a_blocked_acceptance_is_recorded_on_the_call_after_the_rollback(operator):
+    client = OrderingClientFactory(credit_limit=D("500.00"))
+    call = CallFactory(client=client, operator=operator)
+    order = ready_order(client, operator, amount="300.00", call=call)
+    ReceivableFactory(client=client, amount=D("400.00"))
+
+    with pytest.raises(OrderBlocked):
+        accept(order, operator)
+
+    assert CallEvent.objects.filter(
+        call=call, kind=CallEvent.Kind.DEBT_CHECKED, data__blocked=True
+    ).exists()
+    assert Order.objects.get(pk=order.pk).status == Status.DRAFT
 
 
 def test_start_order_reuses_the_draft_of_the_same_call(client_, operator):
@@ -532,26 +560,28 @@ def test_a_malformed_key_is_refused(client_, operator):
 def test_life_cycle_accepted_fulfilment_delivered(client_, operator):
     order = accept(ready_order(client_, operator), operator)
 
-    order = services.change_status(order=order, status=Status.IN_FULFILMENT, by=operator)
-    order = services.change_status(order=order, status=Status.DELIVERED, by=operator)
+    order = services.change_status(
+        order=order, status=Status.IN_FULFILMENT, by=order.client.manager
+    )
+    order = services.change_status(order=order, status=Status.DELIVERED, by=order.client.manager)
 
     assert Order.objects.get(pk=order.pk).status == Status.DELIVERED
 
 
 def test_a_delivered_order_cannot_be_cancelled(client_, operator):
     order = accept(ready_order(client_, operator), operator)
-    services.change_status(order=order, status=Status.IN_FULFILMENT, by=operator)
-    services.change_status(order=order, status=Status.DELIVERED, by=operator)
+    services.change_status(order=order, status=Status.IN_FULFILMENT, by=order.client.manager)
+    services.change_status(order=order, status=Status.DELIVERED, by=order.client.manager)
 
     with pytest.raises(OrderInvalid):
         services.change_status(
-            order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+            order=order, status=Status.CANCELLED, by=order.client.manager, reason="Клиент передумал"
         )
 
 
 def test_a_draft_cannot_skip_acceptance(draft, operator):
     with pytest.raises(OrderInvalid):
-        services.change_status(order=draft, status=Status.ACCEPTED, by=operator)
+        services.change_status(order=draft, status=Status.ACCEPTED, by=draft.client.manager)
 
 
 def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
@@ -559,12 +589,12 @@ def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
     client = OrderingClientFactory(credit_limit=D("500.00"))
     order = accept(ready_order(client, operator, amount="300.00"), operator)
     services.change_status(
-        order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+        order=order, status=Status.CANCELLED, by=order.client.manager, reason="Клиент передумал"
     )
     accept(ready_order(client, operator, amount="300.00"), operator)
 
     with pytest.raises(OrderBlocked):
-        services.change_status(order=order, status=Status.ACCEPTED, by=operator)
+        services.change_status(order=order, status=Status.ACCEPTED, by=order.client.manager)
 
     assert Order.objects.get(pk=order.pk).status == Status.CANCELLED
 
@@ -572,10 +602,10 @@ def test_reopening_a_cancelled_order_rechecks_the_debt_gate(operator):
 def test_reopening_within_the_limit_works(client_, operator):
     order = accept(ready_order(client_, operator), operator)
     services.change_status(
-        order=order, status=Status.CANCELLED, by=operator, reason="Клиент передумал"
+        order=order, status=Status.CANCELLED, by=order.client.manager, reason="Клиент передумал"
     )
 
-    order = services.change_status(order=order, status=Status.ACCEPTED, by=operator)
+    order = services.change_status(order=order, status=Status.ACCEPTED, by=order.client.manager)
 
     assert order.status == Status.ACCEPTED
 
@@ -587,11 +617,11 @@ def test_increasing_an_accepted_order_past_the_limit_is_blocked(operator):
 
     with pytest.raises(OrderBlocked):
         services.change_quantity_on_accepted(
-            order=order, product=product, quantity="6", by=operator
+            order=order, product=product, quantity="6", by=order.client.manager
         )
 
     assert services.change_quantity_on_accepted(
-        order=order, product=product, quantity="5", by=operator
+        order=order, product=product, quantity="5", by=order.client.manager
     ).total == D("500.00")
 
 
@@ -604,7 +634,7 @@ def test_decreasing_an_accepted_order_is_allowed_even_when_overdue(operator):
     ReceivableFactory(client=client, due_date=timezone.localdate() - timedelta(days=5))
 
     order = services.change_quantity_on_accepted(
-        order=order, product=product, quantity="1", by=operator
+        order=order, product=product, quantity="1", by=order.client.manager
     )
 
     assert order.total == D("100.00")
@@ -714,3 +744,29 @@ def test_an_answered_offer_keeps_the_servers_reason(draft):
         **kwargs, reason="traditional", response=UpsellOffer.Response.ACCEPTED
     )
     assert offer.reason == UpsellOffer.Reason.NEW
+
+
+@pytest.mark.parametrize("who", ["operator", "another manager"])
+def test_only_the_clients_people_move_a_placed_order(client_, operator, who):
+    order = accept(ready_order(client_, operator), operator)
+    by = operator if who == "operator" else UserFactory(role=Role.MANAGER)
+
+    with pytest.raises(PermissionDenied):
+        services.change_status(order=order, status=Status.CANCELLED, by=by, reason="Передумали")
+    with pytest.raises(PermissionDenied):
+        services.change_quantity_on_accepted(
+            order=order, product=order.lines.first().product, quantity="2", by=by
+        )
+
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+    assert not order.events.filter(kind__in=["cancelled", "quantity_changed"]).exists()
+
+
+def test_an_admin_may_move_any_order(client_, operator):
+    order = accept(ready_order(client_, operator), operator)
+    admin = UserFactory(role=Role.ADMIN)
+
+    services.change_status(order=order, status=Status.IN_FULFILMENT, by=admin)
+
+    assert order.events.get(kind="status_changed").by == admin
