@@ -77,7 +77,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for model in models_
         for action in ("add", "change", "delete", "view")
     ]
-    + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"],
+    + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"]
+    # Sign-in attempts (django-axes): see them, and unblock by deleting the attempt.
+    + [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
 }
 
 

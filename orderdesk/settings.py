@@ -6,6 +6,7 @@ CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-less e-mail settings.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_filters",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orderdesk.urls"
@@ -113,6 +117,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while the user name or the address is locked out.
+    "orderdesk.security.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -171,8 +181,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fpdf2's font subsetting is chatty at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {"fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Login throttling (django-axes): failures are counted per user name and per IP address.
+# LOGIN_LOCKOUT_PARAMETERS: alternatives separated by ",", a combination joined by "+",
+# e.g. "username,ip_address" (default: each alone) or "username+ip_address" (only the pair).
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [
+    alternative.split("+") if "+" in alternative else alternative
+    for alternative in env_list("LOGIN_LOCKOUT_PARAMETERS", "username,ip_address")
+]
+AXES_LOCKOUT_CALLABLE = "orderdesk.security.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind N trusted proxies set AXES_PROXY_COUNT=N so the address comes from X-Forwarded-For;
+# without it only REMOTE_ADDR counts (a forged header cannot dodge the lockout).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Imports and exports in the admin follow the model permissions.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
