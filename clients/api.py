@@ -1,7 +1,5 @@
 """The accounting system sends receivables here (F-CLI-3); the admin imports CSV/XLSX."""
 
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from clients.services import MAX_RECEIVABLE_ROWS, import_receivables
 from orderdesk.api import bearer_token_ok
+from orderdesk.security.input import BadJSON, read_json
 
 
 @csrf_exempt
@@ -25,9 +24,9 @@ def receivables(request):
     if not bearer_token_ok(request, settings.ACCOUNTING_TOKEN):
         return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return JsonResponse({"error": "body must be JSON"}, status=400)
+        body = read_json(request)
+    except BadJSON as error:
+        return JsonResponse({"error": str(error)}, status=400)
     rows = body.get("receivables") if isinstance(body, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         return JsonResponse({"error": "receivables must be a list of objects"}, status=400)
