@@ -25,6 +25,7 @@ _REVIEW = [
     "clients.view_receivable",
     "orders.view_order",
     "orders.view_product",
+    "orderdesk.export_lists",
 ]
 
 # Every admin-edited model gets full rights for the Admin role.
@@ -70,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.change_transfer",
         "orders.view_order",
         "orders.review_orders",
+        "orderdesk.export_lists",
     ],
     Role.ADMIN: [
         f"{app}.{action}_{model}"
@@ -78,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for action in ("add", "change", "delete", "view")
     ]
     + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"]
+    # Exports: make them (admin import-export) and see who exported what.
+    + ["orderdesk.export_lists", "orderdesk.view_exportrecord"]
     # Sign-in attempts (django-axes): see them, and unblock by deleting the attempt.
     + [
         "axes.view_accessattempt",
@@ -104,7 +108,11 @@ def sync_role_groups(apps, *, verbosity: int = 0) -> None:
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An early data migration runs before the model of a later permission exists;
+            # the migration that adds that model syncs the groups again.
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.set(wanted)

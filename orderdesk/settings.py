@@ -209,6 +209,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Imports and exports in the admin follow the model permissions.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# No cell of an export runs as a formula in a spreadsheet (see also orderdesk/exports.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # OrderDesk business settings.
 ORDERDESK = {
