@@ -62,6 +62,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.change_calltask",
     ],
     Role.FINANCE: [
+        # "Finance sees everything" (README): the call log too, all clients (review_scope).
+        "calls.review_calls",
+        "calls.view_call",
         "calls.view_feedback",
         "calls.change_feedback",
         "clients.view_client",
