@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orderdesk.security.sessions.IdleTimeoutMiddleware",
     # Before any view: NUL and other control characters never reach a query.
     "orderdesk.security.input.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -163,6 +164,13 @@ STORAGES = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sign-out after this many seconds without activity (default 8 hours); the stored session
+# expires with it. The console's background poll is not activity.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(8 * 3600)))
+SESSION_IDLE_IGNORED_PATHS = ["/console/incoming/"]
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orderdesk@localhost")
