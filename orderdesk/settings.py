@@ -148,6 +148,11 @@ PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 TELEPHONY_TOKEN = os.environ.get("TELEPHONY_TOKEN", "")
 ACCOUNTING_TOKEN = os.environ.get("ACCOUNTING_TOKEN", "")
+# The receivables feed reads bodies up to this size (its own limit, above the site-wide
+# DATA_UPLOAD_MAX_MEMORY_SIZE): 20,000 rows of up to ~500 bytes of JSON each.
+RECEIVABLES_FEED_MAX_BYTES = int(
+    os.environ.get("RECEIVABLES_FEED_MAX_BYTES", str(10 * 1024 * 1024))
+)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -254,4 +259,11 @@ ORDERDESK = {
     "UPSELL_REQUIRED": 3,
     "UPSELL_TARGET": 4,
     "MAX_LINE_QUANTITY": 10000,
+    # Plausibility bounds (orderdesk/bounds.py): delivery and pickup at most this many days
+    # ahead; call-backs; receivable dates from RECEIVABLE_MIN_DATE to N years ahead; text.
+    "MAX_DAYS_AHEAD": int(os.environ.get("MAX_DAYS_AHEAD", "60")),
+    "CALLBACK_MAX_DAYS_AHEAD": int(os.environ.get("CALLBACK_MAX_DAYS_AHEAD", "90")),
+    "RECEIVABLE_MIN_DATE": os.environ.get("RECEIVABLE_MIN_DATE", "2000-01-01"),
+    "RECEIVABLE_MAX_YEARS_AHEAD": int(os.environ.get("RECEIVABLE_MAX_YEARS_AHEAD", "5")),
+    "MAX_NOTE_LENGTH": int(os.environ.get("MAX_NOTE_LENGTH", "5000")),
 }
