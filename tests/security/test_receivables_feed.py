@@ -75,6 +75,7 @@ def test_a_batch_is_written_with_a_bounded_number_of_queries(clients):
     with CaptureQueriesContext(connection) as many:
         outcome = import_receivables(large)
     assert outcome.created == 300 and not outcome.errors
+
     # Reads do not grow with rows; inserts come in batches (2,000 rows; fewer on SQLite).
     def reads(captured):
         return [q for q in captured.captured_queries if not q["sql"].startswith("INSERT")]
