@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrations-check messages bench clean
+.PHONY: run serve test install lint migrations-check messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make serve: production-style server with gunicorn.conf.py (set DEBUG=0, SECRET_KEY, ...)
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 ## make test: the whole suite (browser tests run when /usr/bin/chromium exists;
 ## REQUIRE_E2E=1 turns a missing Chromium into a failure)

@@ -1,7 +1,5 @@
 """Screen pop: the phone system starts a call on an operator's console (F-CALL-1)."""
 
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
@@ -12,6 +10,7 @@ from calls import services
 from calls.errors import CallError
 from orderdesk.api import bearer_token_ok
 from orderdesk.models import StaffProfile
+from orderdesk.security.input import BadJSON, read_json
 
 
 @csrf_exempt
@@ -25,9 +24,9 @@ def telephony_incoming(request):
     if not bearer_token_ok(request, settings.TELEPHONY_TOKEN):
         return JsonResponse({"error": "invalid or missing bearer token"}, status=401)
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return JsonResponse({"error": "body must be JSON"}, status=400)
+        body = read_json(request)
+    except BadJSON as error:
+        return JsonResponse({"error": str(error)}, status=400)
     if not isinstance(body, dict):
         return JsonResponse({"error": "body must be a JSON object"}, status=400)
     caller, extension = body.get("caller"), body.get("extension")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from clients.models import Client
+from orderdesk.exports import escape_row
 from orders.models import Product
 from orders.selectors import price_column_for, price_list_rows
 
@@ -25,7 +26,8 @@ def price_list_csv(client: Client | None) -> bytes:
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("SKU"), _("Product"), _("Category"), _("Unit"), _("Price, ₽")])
     for row in price_list_rows(client):
-        writer.writerow([row.sku, row.name, row.category, _unit(row.unit), f"{row.price:.2f}"])
+        cells = [row.sku, row.name, row.category, _unit(row.unit), f"{row.price:.2f}"]
+        writer.writerow(escape_row(cells))
     # BOM so that spreadsheet programs read the Cyrillic text as UTF-8.
     return out.getvalue().encode("utf-8-sig")
 

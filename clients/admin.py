@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients.models import Client, ClientPhone, ClientType, Contact, DeliveryAddress, Receivable
 from clients.phones import normalize_phone
 from clients.resources import ClientResource, ReceivableResource
+from orderdesk.exports import RecordedExportMixin
 
 
 class PhoneSearchMixin:
@@ -72,7 +73,9 @@ class ReceivableInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(PhoneSearchMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ClientAdmin(
+    PhoneSearchMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     resource_classes = [ClientResource]
     list_display = [
         "name",
@@ -154,7 +157,7 @@ class PaymentStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Receivable)
-class ReceivableAdmin(ImportExportModelAdmin):
+class ReceivableAdmin(RecordedExportMixin, ImportExportModelAdmin):
     resource_classes = [ReceivableResource]
     list_display = [
         "document_no",

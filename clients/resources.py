@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 
 from clients.models import Client, ClientPhone, ClientType, Receivable
 from clients.phones import normalize_phone
+from orderdesk.bounds import check_receivable_date, receivable_date_bounds
 
 PHONE_SEPARATOR = ";"
 
@@ -380,6 +381,14 @@ class ReceivableResource(RowErrorResource):
                     % {"paid": paid, "amount": amount}
                 )
             ]
+        bounds = receivable_date_bounds()
+        for name in ("document_date", "due_date", "paid_at"):
+            day = getattr(instance, name)
+            if name not in errors and isinstance(day, date):
+                try:
+                    check_receivable_date(day, bounds=bounds)
+                except ValidationError as error:
+                    errors[name] = error.error_list
         if (
             "due_date" not in errors
             and instance.due_date

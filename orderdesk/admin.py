@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from orderdesk.models import Department, StaffProfile
+from orderdesk.models import Department, ExportRecord, StaffProfile
 
 admin.site.site_header = _("OrderDesk")
 admin.site.site_title = _("OrderDesk")
@@ -118,3 +118,24 @@ class UserAdmin(DjangoUserAdmin):
     def presence(self, user):
         profile = getattr(user, "staff_profile", None)
         return profile.get_presence_display() if profile else None
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """Who exported which list, with which filters: read-only, written by the exports."""
+
+    list_display = ["at", "by", "list_name", "file_format", "rows", "filters"]
+    list_filter = ["list_name", "file_format", "at"]
+    list_select_related = ["by"]
+    search_fields = ["by__username", "list_name"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

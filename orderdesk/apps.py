@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OrderdeskConfig(AppConfig):
     name = "orderdesk"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from orderdesk.security.sessions import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="orderdesk_idle_timeout")

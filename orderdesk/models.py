@@ -82,3 +82,31 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return self.user.get_full_name() or self.user.get_username()
+
+
+class ExportRecord(models.Model):
+    """One export of a list (a log's CSV, an admin export): who, when, what, how many rows.
+
+    Written by ``orderdesk.exports.record_export`` only; the admin shows it read-only.
+    """
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="exports",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    list_name = models.CharField(_("list"), max_length=100)
+    file_format = models.CharField(_("format"), max_length=10)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-at"]
+        permissions = [("export_lists", _("Can export lists (CSV, XLSX)"))]
+
+    def __str__(self):
+        return f"{self.list_name} · {self.at:%Y-%m-%d %H:%M}"

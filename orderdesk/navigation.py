@@ -23,6 +23,9 @@ NAV_ITEMS = [
     NavItem(_("Administration"), "admin:index", None, "admin"),
 ]
 
+# Where each role starts: its own work first (finance also sees the call log).
+LANDING_ORDER = ["console", "receivables", "call_log", "order_log", "admin"]
+
 
 def nav_items_for(user) -> list[NavItem]:
     if not user.is_authenticated:
@@ -36,7 +39,8 @@ def nav_items_for(user) -> list[NavItem]:
 
 def landing_url(user) -> str | None:
     """Operator → console, manager/head → call log, finance → receivables, admin → admin."""
-    for item in nav_items_for(user):
-        if item.key != "inbox":
-            return reverse(item.url_name)
+    allowed = {item.key: item for item in nav_items_for(user)}
+    for key in LANDING_ORDER:
+        if key in allowed:
+            return reverse(allowed[key].url_name)
     return None

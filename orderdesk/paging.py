@@ -31,7 +31,9 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         at = parse_datetime(at_raw.replace(" ", "+"))
     except (ValueError, OverflowError):  # "2024-02-30T…", "…T25:00"
         return None
-    if at is None or not (pk_raw.isascii() and pk_raw.isdigit()) or not MIN_AT <= at <= MAX_AT:
+    if at is None or at.tzinfo is None:  # no UTC offset: not a cursor we wrote
+        return None
+    if not (pk_raw.isascii() and pk_raw.isdigit()) or not MIN_AT <= at <= MAX_AT:
         return None
     return at, int(pk_raw)
 

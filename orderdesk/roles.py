@@ -25,6 +25,7 @@ _REVIEW = [
     "clients.view_receivable",
     "orders.view_order",
     "orders.view_product",
+    "orderdesk.export_lists",
 ]
 
 # Every admin-edited model gets full rights for the Admin role.
@@ -61,6 +62,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.change_calltask",
     ],
     Role.FINANCE: [
+        # "Finance sees everything" (README): the call log too, all clients (review_scope).
+        "calls.review_calls",
+        "calls.view_call",
         "calls.view_feedback",
         "calls.change_feedback",
         "clients.view_client",
@@ -70,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "calls.change_transfer",
         "orders.view_order",
         "orders.review_orders",
+        "orderdesk.export_lists",
     ],
     Role.ADMIN: [
         f"{app}.{action}_{model}"
@@ -77,7 +82,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for model in models_
         for action in ("add", "change", "delete", "view")
     ]
-    + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"],
+    + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"]
+    # Exports: make them (admin import-export) and see who exported what.
+    + ["orderdesk.export_lists", "orderdesk.view_exportrecord"]
+    # Sign-in attempts (django-axes): see them, and unblock by deleting the attempt.
+    + [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
 }
 
 
@@ -97,7 +111,11 @@ def sync_role_groups(apps, *, verbosity: int = 0) -> None:
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            # An early data migration runs before the model of a later permission exists;
+            # the migration that adds that model syncs the groups again.
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.set(wanted)

@@ -6,6 +6,7 @@ CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-less e-mail settings.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,10 +57,12 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_filters",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "orderdesk.security.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,9 +71,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orderdesk.security.sessions.IdleTimeoutMiddleware",
+    # Before any view: NUL and other control characters never reach a query.
+    "orderdesk.security.input.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orderdesk.urls"
@@ -115,6 +123,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while the user name or the address is locked out.
+    "orderdesk.security.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -134,6 +148,11 @@ PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 TELEPHONY_TOKEN = os.environ.get("TELEPHONY_TOKEN", "")
 ACCOUNTING_TOKEN = os.environ.get("ACCOUNTING_TOKEN", "")
+# The receivables feed reads bodies up to this size (its own limit, above the site-wide
+# DATA_UPLOAD_MAX_MEMORY_SIZE): 20,000 rows of up to ~500 bytes of JSON each.
+RECEIVABLES_FEED_MAX_BYTES = int(
+    os.environ.get("RECEIVABLES_FEED_MAX_BYTES", str(10 * 1024 * 1024))
+)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -150,6 +169,13 @@ STORAGES = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sign-out after this many seconds without activity (default 8 hours); the stored session
+# expires with it. The console's background poll is not activity.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(8 * 3600)))
+SESSION_IDLE_IGNORED_PATHS = ["/console/incoming/"]
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orderdesk@localhost")
@@ -164,6 +190,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (orderdesk/security/headers.py): scripts only from our own static
+# files, no inline script, no eval; inline styles are allowed for the admin's style attributes.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+PERMISSIONS_POLICY = {
+    feature: [] for feature in ("camera", "microphone", "geolocation", "payment", "usb")
+}
 
 LOGGING = {
     "version": 1,
@@ -171,12 +217,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fpdf2's font subsetting is chatty at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {"fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Login throttling (django-axes): failures are counted per user name and per IP address.
+# LOGIN_LOCKOUT_PARAMETERS: alternatives separated by ",", a combination joined by "+",
+# e.g. "username,ip_address" (default: each alone) or "username+ip_address" (only the pair).
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [
+    alternative.split("+") if "+" in alternative else alternative
+    for alternative in env_list("LOGIN_LOCKOUT_PARAMETERS", "username,ip_address")
+]
+AXES_LOCKOUT_CALLABLE = "orderdesk.security.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind N trusted proxies set AXES_PROXY_COUNT=N so the address comes from X-Forwarded-For;
+# without it only REMOTE_ADDR counts (a forged header cannot dodge the lockout).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Imports and exports in the admin follow the model permissions.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# No cell of an export runs as a formula in a spreadsheet (see also orderdesk/exports.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # OrderDesk business settings.
 ORDERDESK = {
@@ -191,8 +259,13 @@ ORDERDESK = {
     "UPSELL_REQUIRED": 3,
     "UPSELL_TARGET": 4,
     "MAX_LINE_QUANTITY": 10000,
-    # How far ahead a date may be set (e.g. the announced arrival window), in days.
-    "MAX_DAYS_AHEAD": 60,
+    # Plausibility bounds (orderdesk/bounds.py): delivery and pickup at most this many days
+    # ahead; call-backs; receivable dates from RECEIVABLE_MIN_DATE to N years ahead; text.
+    "MAX_DAYS_AHEAD": int(os.environ.get("MAX_DAYS_AHEAD", "60")),
+    "CALLBACK_MAX_DAYS_AHEAD": int(os.environ.get("CALLBACK_MAX_DAYS_AHEAD", "90")),
+    "RECEIVABLE_MIN_DATE": os.environ.get("RECEIVABLE_MIN_DATE", "2000-01-01"),
+    "RECEIVABLE_MAX_YEARS_AHEAD": int(os.environ.get("RECEIVABLE_MAX_YEARS_AHEAD", "5")),
+    "MAX_NOTE_LENGTH": int(os.environ.get("MAX_NOTE_LENGTH", "5000")),
     # Where orders.notifications.notify sends each channel's messages (dotted paths).
     "NOTIFICATION_BACKENDS": {
         "email": "orders.notifications.EmailBackend",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/everywhere/", views.sign_out_everywhere, name="logout_everywhere"),
     path("presence/", views.presence, name="presence"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

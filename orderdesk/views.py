@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +11,7 @@ from orderdesk.forms import PresenceForm
 from orderdesk.models import StaffProfile
 from orderdesk.navigation import landing_url
 from orderdesk.presence import set_presence
+from orderdesk.security.sessions import end_all_sessions
 
 
 def home(request):
@@ -48,3 +50,12 @@ def presence(request):
     else:
         messages.success(request, _("Presence updated."))
     return redirect(next_url)
+
+
+@require_POST
+def sign_out_everywhere(request):
+    """End every session of the signed-in person, this one included (all devices)."""
+    end_all_sessions(request.user)
+    logout(request)
+    messages.info(request, _("You are signed out on all devices."))
+    return redirect("login")

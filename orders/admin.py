@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from orderdesk.exports import RecordedExportMixin
 from orders.errors import OrderError
 from orders.forms import DiscountRuleAdminForm, OrderActionForm, OrderAdminForm
 from orders.models import (
@@ -70,7 +71,7 @@ class NewProductFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin):
+class ProductAdmin(RecordedExportMixin, ImportExportModelAdmin):
     resource_classes = [ProductResource]
     list_display = ["sku", "name", "category", "unit", "is_active", "new_until", "stock"]
     list_filter = ["is_active", NewProductFilter, "category", "unit", "is_weighed"]
@@ -97,7 +98,7 @@ class PriceColumnAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductPrice)
-class ProductPriceAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProductPriceAdmin(RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     """The product × column grid: filter by a column and edit prices in the list."""
 
     resource_classes = [ProductPriceResource]

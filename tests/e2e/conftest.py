@@ -62,12 +62,25 @@ def page(browser, live_server, request):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # The Content-Security-Policy must not block anything the app does (no inline script,
+    # no eval for htmx): every browser test fails on a violation or an htmx eval error.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if "Content Security Policy" in message.text or "evalDisallowed" in message.text
+            else None
+        ),
+    )
+    page.csp_violations = blocked  # a test that provokes one on purpose clears it
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
     context.close()
+    assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

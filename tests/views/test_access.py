@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = {
     "calls:console": {Role.OPERATOR},
-    "calls:call_log": {Role.MANAGER, Role.HEAD},
+    "calls:call_log": {Role.MANAGER, Role.HEAD, Role.FINANCE},
     "orders:order_log": {Role.MANAGER, Role.HEAD, Role.FINANCE},
     "clients:receivables": {Role.FINANCE},
 }

@@ -1,0 +1,1 @@
+"""Security pieces shared by the whole site: login throttling, input guards, headers, sessions."""

@@ -1,0 +1,35 @@
+"""gunicorn.conf.py loads with gunicorn's own config reader and says what a reload needs."""
+
+from pathlib import Path
+
+from django.conf import settings
+from gunicorn.config import Config
+
+
+def _load(monkeypatch, **env):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    cfg = Config()
+    namespace = {"__file__": "gunicorn.conf.py"}
+    path = Path(settings.BASE_DIR) / "gunicorn.conf.py"
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    for key, value in namespace.items():
+        if key in cfg.settings:
+            cfg.set(key, value)
+    return cfg
+
+
+def test_the_settings_a_graceful_reload_needs(monkeypatch):
+    cfg = _load(monkeypatch)
+    assert cfg.preload_app is True
+    assert cfg.graceful_timeout >= 30
+    assert cfg.keepalive >= 2
+    assert cfg.workers >= 1 and cfg.threads >= 2
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.wsgi_app == "orderdesk.wsgi:application"
+    assert cfg.max_requests_jitter > 0
+
+
+def test_environment_overrides(monkeypatch):
+    cfg = _load(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="8")
+    assert (cfg.workers, cfg.threads) == (3, 8)
