@@ -58,6 +58,14 @@ TABLE = {
     "orders:confirmation": ((302, 404, 404, 404, 200, 404), (302, 405, 405, 405, 405, 405)),
     "orders:send_confirmation": ((302, 405, 405, 405, 405, 405), (302, 404, 404, 404, 302, 404)),
     "orders:order_log": ((302, 403, 200, 200, 200, 403), (302, 403, 200, 200, 200, 403)),
+    "orders:start": ((302, 405, 403, 403, 403, 403), (302, 404, 403, 403, 403, 403)),
+    # The order page: whoever may see the order (finance and admins here); moving it is
+    # for the client's manager, heads and admins (finance 403; the admin's empty form
+    # is refused with a message and a redirect back).
+    "orders:page": ((302, 404, 404, 404, 200, 200), (302, 405, 405, 405, 405, 405)),
+    "orders:page_status": ((302, 405, 405, 405, 405, 405), (302, 404, 404, 404, 403, 302)),
+    "orders:page_arrival": ((302, 405, 405, 405, 405, 405), (302, 404, 404, 404, 403, 302)),
+    "orders:page_line": ((302, 405, 405, 405, 405, 405), (302, 404, 404, 404, 403, 302)),
     # The console and the call script: operators, their own calls.
     "calls:console": ((302, 200, 403, 403, 403, 403), (302, 200, 403, 403, 403, 403)),
     "calls:start": ((302, 405, 403, 403, 403, 403), (302, 422, 403, 403, 403, 403)),
