@@ -254,19 +254,9 @@ TASKS_ON_CONSOLE = 20
 def due_tasks_for(operator, *, now=None) -> list[CallTask]:
     """Open call tasks for the operator that are due by the end of today (soonest first):
     call-backs booked at wrap-up, asleep clients and instructed calls assigned to them."""
-    now = now or timezone.now()
-    end_of_day = timezone.make_aware(datetime.combine(timezone.localdate(now), time.max))
-    return list(
-        CallTask.objects.filter(
-            assigned_to=operator,
-            status=CallTask.Status.OPEN,
-            kind__in=[CallTask.Kind.CALL_BACK, CallTask.Kind.ASLEEP, CallTask.Kind.INSTRUCTED],
-        )
-        .filter(Q(due_at__isnull=True) | Q(due_at__lte=end_of_day))
-        .select_related("client")
-        .prefetch_related("client__phones")
-        .order_by("due_at", "id")[:TASKS_ON_CONSOLE]
-    )
+    from calls import campaigns  # call-backs due, instructed by due date, then sweep calls
+
+    return campaigns.console_tasks(operator, now=now, limit=TASKS_ON_CONSOLE)
 
 
 def suggested_outcome(call: Call) -> str:

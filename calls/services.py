@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from calls import campaigns
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, Feedback, Purpose, Transfer
@@ -498,6 +499,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     if outcome is None:
         raise CallError(_("Choose one of the outcomes offered."))
     now = timezone.now()
+    callback_at = callback_at or campaigns.retry_at(call, outcome, now=now)  # outbound: retry
     if outcome.needs_callback:
         if callback_at is None:
             raise CallError(_("Say when to call back."))
@@ -509,7 +511,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
         raise CallError(_("A call-back time only goes with a call-back outcome."))
 
     task = None
-    if outcome.needs_callback:
+    if outcome.needs_callback and not campaigns.requeues(call):
         task = CallTask.objects.create(
             kind=CallTask.Kind.CALL_BACK,
             client=call.client,
@@ -532,6 +534,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
             done_at=now,
             result=f"{outcome.name}. {call.notes}".strip(),
         )
+    campaigns.after_wrap_up(call=call, outcome=outcome, callback_at=callback_at, now=now)
     record_event(
         call=call,
         kind=CallEvent.Kind.WRAPPED_UP,
