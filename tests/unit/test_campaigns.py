@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from calls import campaigns
-from calls.models import Call, Campaign, CallTask
+from calls.models import Call, CallTask, Campaign
 from calls.selectors import due_tasks_for
 from calls.services import start_task_call, wrap_up
 from orderdesk.models import Department
