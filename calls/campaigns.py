@@ -595,3 +595,68 @@ def results_for(user, *, limit: int = 50) -> OutboundResults:
 
 def mark_results_seen(*, user, now=None) -> None:
     OutboundSeen.objects.update_or_create(user=user, defaults={"seen_at": now or timezone.now()})
+
+
+# --- picking clients for a campaign ------------------------------------------------------------
+
+
+class Pick:
+    """The status and debt filters of the campaign screen."""
+
+    NEW, ACTIVE, ASLEEP = "new", "active", "asleep"
+    OVERDUE, IN_DEBT, NO_DEBT = "overdue", "in_debt", "no_debt"
+
+
+def select_clients(
+    *,
+    user,
+    client_type=None,
+    department=None,
+    manager=None,
+    status: str = "",
+    debt: str = "",
+    last_order_before=None,
+    region: str = "",
+    client_ids=None,
+    now=None,
+) -> QuerySet:
+    """The clients the campaign screen's filters pick, within the user's scope. Clients
+    picked one by one (``client_ids``) are taken as they are, the filters then ignored."""
+    from django.db.models import F
+
+    from clients.models import Receivable
+
+    now = now or timezone.now()
+    clients = clients_in_scope(user)
+    if client_ids:
+        return clients.filter(pk__in=list(client_ids))
+    if client_type is not None:
+        clients = clients.filter(client_type=client_type)
+    if department is not None:
+        clients = clients.filter(client_type__department=department)
+    if manager is not None:
+        clients = clients.filter(manager=manager)
+    if status:
+        new = Q(manager__isnull=True) | Q(last_order_at__isnull=True)
+        asleep = _asleep_q(ClientType.objects.all(), now=now)
+        if status == Pick.NEW:
+            clients = clients.filter(new)
+        elif status == Pick.ASLEEP:
+            clients = clients.exclude(new).filter(asleep)
+        elif status == Pick.ACTIVE:
+            clients = clients.exclude(new).exclude(asleep)
+    if debt:
+        unpaid = Receivable.objects.filter(client=OuterRef("pk"), paid_amount__lt=F("amount"))
+        if debt == Pick.OVERDUE:
+            clients = clients.filter(Exists(unpaid.filter(due_date__lt=timezone.localdate(now))))
+        elif debt == Pick.IN_DEBT:
+            clients = clients.filter(Exists(unpaid))
+        elif debt == Pick.NO_DEBT:
+            clients = clients.exclude(Exists(unpaid))
+    if last_order_before is not None:
+        start = timezone.make_aware(datetime.combine(last_order_before, time.min))
+        clients = clients.filter(last_order_at__lt=start)
+    region = (region or "").strip()
+    if region:
+        clients = clients.filter(region__icontains=region)
+    return clients

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from calls import campaigns
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
@@ -162,6 +163,7 @@ class Inbox:
     tasks: list[CallTask]
     feedback: list[Feedback]
     new_orders: list[Order] = ()  # the feed: orders accepted in the last day, not counted
+    outbound: object = None  # calls.campaigns.OutboundResults: heads' finished tasks, not counted
 
     @property
     def total(self) -> int:
@@ -216,6 +218,7 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         tasks=list(tasks),
         feedback=list(feedback),
         new_orders=recent_orders_for(user),
+        outbound=campaigns.results_for(user),
     )
 
 
@@ -254,8 +257,7 @@ TASKS_ON_CONSOLE = 20
 def due_tasks_for(operator, *, now=None) -> list[CallTask]:
     """Open call tasks for the operator that are due by the end of today (soonest first):
     call-backs booked at wrap-up, asleep clients and instructed calls assigned to them."""
-    from calls import campaigns  # call-backs due, instructed by due date, then sweep calls
-
+    # call-backs due, instructed calls by due date, then sweep calls (calls.campaigns)
     return campaigns.console_tasks(operator, now=now, limit=TASKS_ON_CONSOLE)
 
 

@@ -18,6 +18,7 @@ NAV_ITEMS = [
     NavItem(_("Console"), "calls:console", "calls.use_console", "console"),
     NavItem(_("Inbox"), "calls:inbox", "calls.view_transfer", "inbox"),
     NavItem(_("Call log"), "calls:call_log", "calls.review_calls", "call_log"),
+    NavItem(_("Outbound"), "campaigns:list", "calls.add_calltask", "outbound"),
     NavItem(_("Receivables"), "clients:receivables", "clients.view_all_receivables", "receivables"),
     NavItem(_("Order log"), "orders:order_log", "orders.review_orders", "order_log"),
     NavItem(_("Administration"), "admin:index", None, "admin"),
@@ -37,6 +38,6 @@ def nav_items_for(user) -> list[NavItem]:
 def landing_url(user) -> str | None:
     """Operator → console, manager/head → call log, finance → receivables, admin → admin."""
     for item in nav_items_for(user):
-        if item.key != "inbox":
+        if item.key not in ("inbox", "outbound"):
             return reverse(item.url_name)
     return None
