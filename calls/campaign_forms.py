@@ -107,7 +107,7 @@ class CampaignForm(ClientFilterForm):
         help_text=_("What to say; shown to the operator during the call."),
     )
     due_at = forms.DateTimeField(
-        label=_("Due"),
+        label=_("Due by"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M"],
