@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from calls import surveys
-from calls.models import Campaign, CallTask, SurveyResponse
+from calls.models import CallTask, Campaign, SurveyResponse
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from tests.e2e.conftest import CONSOLE_URL, log_in, screenshot
