@@ -32,7 +32,7 @@ from calls.campaign_forms import (
 )
 from calls.charts import bar_chart
 from calls.errors import CallError
-from calls.flow import Step
+from calls.flow import Step, guard
 from calls.models import Campaign, Question, Survey
 from calls.views import _go, own_call, render_step, step_url
 
@@ -68,13 +68,7 @@ def _page(request, template: str, partial: str, context: dict):
 @director_required
 @require_GET
 def campaign_list(request):
-    rows = list(
-        campaigns.campaigns_for(request.user)
-        .select_related("created_by", "survey", "department")
-        .order_by("completed_at", "-created_at", "-id")[:100]
-    )
-    for campaign in rows:
-        campaign.progress = campaigns.campaign_progress(campaign)
+    rows = campaigns.campaigns_with_progress(request.user)
     return _page(request, "calls/campaigns/list.html", "campaign-list", {"campaigns": rows})
 
 
@@ -374,28 +368,32 @@ def survey_step(request, call_id: int):
     if survey is None:
         messages.info(request, _("This call has no survey."))
         return redirect(step_url(call, call.step or Step.IDENTIFY))
+    not_ready = guard(call, Step.SURVEY)
+    if not_ready:
+        messages.info(request, not_ready)
+        return _go(request, step_url(call, call.step or Step.IDENTIFY))
     questions = list(survey.questions.prefetch_related("choices"))
     answered = hasattr(call, "survey_response")
     extra = {"survey": survey, "questions": questions, "answered": answered}
     if request.method == "POST":
         answers = answers_from_post(request.POST, questions)
-        if call.status != call.Status.OPEN:
-            extra["error"] = _("This call has ended.")
-        else:
-            try:
-                surveys.record_answers(call=call, survey=survey, answers=answers, by=request.user)
-            except ValidationError as error:
+        try:
+            surveys.record_answers(call=call, survey=survey, answers=answers, by=request.user)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
                 extra["error"] = _("The answers were not saved: correct the marked questions.")
-                _mark(questions, answers, getattr(error, "message_dict", {}))
-                return render_step(
-                    request, call, "survey", status=200 if request.htmx else 422, **extra
-                )
-            messages.success(request, _("Survey answers saved."))
-            target = call.step if call.step and call.step != "survey" else Step.WRAP_UP
-            if request.htmx:
-                call.refresh_from_db()
-                return render_step(request, call, target, push=True)
-            return redirect(step_url(call, target))
+                _mark(questions, answers, error.message_dict)
+            else:
+                extra["error"] = " ".join(error.messages)
+            return render_step(
+                request, call, "survey", status=200 if request.htmx else 422, **extra
+            )
+        messages.success(request, _("Survey answers saved."))
+        target = call.step if call.step and call.step != Step.SURVEY else Step.WRAP_UP
+        if request.htmx:
+            call.refresh_from_db()
+            return render_step(request, call, target, push=True)
+        return redirect(step_url(call, target))
     return render_step(request, call, "survey", **extra)
 
 

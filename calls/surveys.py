@@ -90,6 +90,8 @@ def record_answers(*, call: Call, survey: Survey, answers: dict, by) -> SurveyRe
     call raises ``ValidationError`` and stores nothing."""
     if by.pk != call.operator_id and not by.is_superuser:
         raise PermissionDenied(_("Only the operator of the call records its answers."))
+    if call.status != Call.Status.OPEN:
+        raise ValidationError(_("This call has ended."))
     if call.task_id and call.task.campaign_id:
         expected = call.task.campaign.survey_id
         if expected is not None and expected != survey.pk:

@@ -210,3 +210,35 @@ def test_only_heads_build_surveys():
     with pytest.raises(PermissionDenied):
         surveys.create_survey(by=make_staff(role=Role.OPERATOR), name="x")
     assert Question.objects.count() == 0
+
+
+def test_answers_on_an_ended_call_are_refused(survey, call):
+    call.status = call.Status.CLOSED
+    call.save()
+    with pytest.raises(ValidationError):
+        surveys.record_answers(call=call, survey=survey, answers=good(survey), by=call.operator)
+    assert not SurveyResponse.objects.exists()
+
+
+def test_a_survey_other_than_the_campaigns_is_refused(survey, head):
+    from calls import campaigns
+    from calls.models import Call
+    from clients.models import Client
+    from tests.factories import ClientTypeFactory
+
+    dept = head.headed_departments.get()
+    client = ClientFactory(client_type=ClientTypeFactory(code="own", department=dept))
+    other = surveys.create_survey(by=head, name="Другой")
+    campaign = campaigns.create_campaign(
+        by=head,
+        name="x",
+        instructions="",
+        clients=Client.objects.filter(pk=client.pk),
+        survey=other,
+    )
+    operator = make_staff(role=Role.OPERATOR)
+    call = Call.objects.create(
+        phone="+74950000002", operator=operator, client=client, task=campaign.tasks.get()
+    )
+    with pytest.raises(ValidationError):
+        surveys.record_answers(call=call, survey=survey, answers=good(survey), by=operator)

@@ -394,3 +394,32 @@ def test_the_inbox_shows_finished_tasks_until_marked_seen(client, org, operator)
     assert "Outbound results" in inbox.text and "Перезакажут" in inbox.text
     client.post(reverse("campaigns:results_seen"))
     assert "Outbound results" not in client.get(reverse("calls:inbox")).text
+
+
+def test_campaign_list_queries_do_not_grow_with_campaigns(
+    client, org, django_assert_max_num_queries
+):
+    campaign_of(org)
+    client.force_login(org["head"])
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("campaigns:list"))
+    for _ in range(5):
+        campaign_of(org)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("campaigns:list"))
+    assert response.text.count("Новинки") == 6
+
+
+def test_the_survey_of_a_wrapped_up_call_cannot_be_answered(client, org, operator, survey):
+    campaign_of(org, n=1, survey=survey)
+    call = campaigns.next_task(operator)
+    from calls.services import wrap_up
+
+    wrap_up(call=call, outcome_code="information_given", notes="", by=operator)
+    client.force_login(operator)
+    url = reverse("campaigns:survey_step", args=[call.pk])
+    response = client.get(url)
+    assert response.status_code == 302
+    single, scale, _text = survey.questions.all()
+    client.post(url, {f"q{single.pk}": single.choices.first().pk, f"q{scale.pk}": "3"})
+    assert not SurveyResponse.objects.exists()
