@@ -9,6 +9,7 @@ urlpatterns = [
     path("outbound/new/count/", views.campaign_count, name="count"),
     path("outbound/new/clients/", views.client_search, name="client_search"),
     path("outbound/<int:campaign_id>/", views.campaign_detail, name="detail"),
+    path("outbound/<int:campaign_id>/stop/", views.campaign_stop, name="stop"),
     path("outbound/asleep/", views.asleep, name="asleep"),
     path("outbound/surveys/", views.survey_list, name="surveys"),
     path("outbound/surveys/<int:survey_id>/", views.survey_builder, name="survey"),

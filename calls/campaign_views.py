@@ -159,6 +159,15 @@ def campaign_detail(request, campaign_id: int):
     return _page(request, "calls/campaigns/detail.html", "campaign-tasks", context)
 
 
+@director_required
+@require_POST
+def campaign_stop(request, campaign_id: int):
+    campaign = get_object_or_404(campaigns.campaigns_for(request.user), pk=campaign_id)
+    stopped = campaigns.stop_campaign(campaign=campaign, by=request.user)
+    messages.success(request, _("Campaign stopped: %(n)s open calls cancelled.") % {"n": stopped})
+    return _go(request, reverse("campaigns:detail", args=[campaign.pk]))
+
+
 # --- the asleep sweep (F-OUT-1) ------------------------------------------------------------------
 
 

@@ -214,6 +214,30 @@ def _create(
     return campaign
 
 
+@transaction.atomic
+def stop_campaign(*, campaign: Campaign, by) -> int:
+    """Cancel the campaign's open tasks (its head or an admin); returns how many. A task
+    an operator is on right now is left to finish."""
+    require_director(by)
+    if not campaigns_for(by).filter(pk=campaign.pk).exists():
+        raise PermissionDenied(_("This campaign is not of your department."))
+    now = timezone.now()
+    in_call = Call.objects.filter(task=OuterRef("pk"), status=Call.Status.OPEN)
+    stopped = (
+        CallTask.objects.filter(campaign=campaign, status=CallTask.Status.OPEN)
+        .exclude(Exists(in_call))
+        .update(
+            status=CallTask.Status.CANCELLED,
+            done_at=now,
+            next_attempt_at=None,
+            result=_("Campaign stopped by %(who)s.")
+            % {"who": by.get_full_name() or by.get_username()},
+        )
+    )
+    complete_if_finished(campaign.pk, now=now)
+    return stopped
+
+
 # --- progress and results ----------------------------------------------------------------
 
 

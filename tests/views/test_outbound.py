@@ -423,3 +423,15 @@ def test_the_survey_of_a_wrapped_up_call_cannot_be_answered(client, org, operato
     single, scale, _text = survey.questions.all()
     client.post(url, {f"q{single.pk}": single.choices.first().pk, f"q{scale.pk}": "3"})
     assert not SurveyResponse.objects.exists()
+
+
+def test_a_head_stops_their_campaign_and_only_theirs(client, org, operator):
+    campaign = campaign_of(org, n=3)
+    busy = campaigns.next_task(operator)  # on a call now: left to finish
+    client.force_login(org["other_head"])
+    assert client.post(reverse("campaigns:stop", args=[campaign.pk])).status_code == 404
+    assert campaign.tasks.filter(status=CallTask.Status.OPEN).count() == 3
+    client.force_login(org["head"])
+    client.post(reverse("campaigns:stop", args=[campaign.pk]))
+    assert campaign.tasks.filter(status=CallTask.Status.CANCELLED).count() == 2
+    assert campaign.tasks.get(status=CallTask.Status.OPEN) == busy.task
