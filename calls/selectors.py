@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from calls import campaigns
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
@@ -218,7 +219,7 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         tasks=list(tasks),
         feedback=list(feedback),
         new_orders=recent_orders_for(user),
-        outbound=campaigns.results_for(user),
+        outbound=SimpleLazyObject(lambda: campaigns.results_for(user)),  # read when shown
     )
 
 
