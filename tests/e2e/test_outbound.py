@@ -80,7 +80,9 @@ def test_head_directs_a_campaign_operator_works_it_head_sees_the_result(page, or
     panel = page.locator("#step-panel")
     expect(panel).to_have_attribute("data-step", "wrap_up")
     expect(panel.locator("button[type=submit]")).to_be_focused()
-    page.keyboard.press("4")  # information given
+    # the outcome's number key, whatever its position in the list offered
+    key = panel.locator("label.inline-choice", has_text="Справка дана").get_attribute("data-key")
+    page.keyboard.press(key)
     expect(panel.locator("input[value=information_given]")).to_be_checked()
     panel.locator("textarea[name=notes]").fill("Всё устраивает")
     panel.locator("button[type=submit]").press("Enter")
