@@ -25,6 +25,7 @@ class Step(models.TextChoices):
     REFERENCE = "reference", gettext_lazy("Reference information")
     FEEDBACK = "feedback", gettext_lazy("Comment or complaint")
     ORDER = "order", gettext_lazy("Order")  # delegated to the orders app
+    SURVEY = "survey", gettext_lazy("Survey")  # an outbound campaign's; calls.campaign_views
     WRAP_UP = "wrap_up", gettext_lazy("Wrap-up")
 
 
@@ -94,6 +95,7 @@ STEP_CHECKS: dict[Step, tuple[Check, ...]] = {
         ),
         _NOT_TRANSFERRED,
     ),
+    Step.SURVEY: (_OPEN, _IDENTIFIED),
     Step.WRAP_UP: (),  # always possible once the call exists
 }
 

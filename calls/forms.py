@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from calls import campaigns
 from calls.models import CallOutcome, CallTask, Feedback, OutcomeCode, Purpose
 from calls.services import PriceListFormat
 from clients.models import ClientType
@@ -23,9 +24,7 @@ class TaskCallForm(forms.Form):
 
     def __init__(self, *args, operator, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["task"].queryset = CallTask.objects.filter(
-            assigned_to=operator, status=CallTask.Status.OPEN
-        ).select_related("client")
+        self.fields["task"].queryset = campaigns.workable_tasks(operator).select_related("client")
 
 
 class NewClientForm(forms.Form):

@@ -139,6 +139,7 @@ class CallEvent(models.Model):
         OFFER_ANSWERED = "offer_answered", _("Offer answered")
         WRAPPED_UP = "wrapped_up", _("Wrapped up")
         ABANDONED = "abandoned", _("Abandoned")
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
 
     call = models.ForeignKey(
         Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="events"
@@ -281,6 +282,7 @@ class CallTask(models.Model):
         OPEN = "open", pgettext_lazy("task", "Open")
         DONE = "done", pgettext_lazy("task", "Done")
         CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
+        UNREACHABLE = "unreachable", pgettext_lazy("task", "Unreachable")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     client = models.ForeignKey(
@@ -310,9 +312,21 @@ class CallTask(models.Model):
     instructions = models.TextField(_("instructions"), blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     result = models.TextField(_("result"), blank=True)
+    # Outbound work directed by a head (calls.campaigns): the campaign, the failed attempts
+    # so far and when the task comes back after a no-answer or a call-back later.
+    campaign = models.ForeignKey(
+        "calls.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     call = models.ForeignKey(
         Call,
         verbose_name=_("originating call"),
@@ -328,7 +342,233 @@ class CallTask(models.Model):
         verbose_name = _("call task")
         verbose_name_plural = _("call tasks")
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["assigned_to", "status", "due_at"])]
+        indexes = [
+            models.Index(fields=["assigned_to", "status", "due_at"]),
+            models.Index(fields=["campaign", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "client"],
+                condition=models.Q(campaign__isnull=False),
+                name="one_task_per_client_in_campaign",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.client or '—'}"
+
+
+# --- outbound work directed by heads: surveys and campaigns (calls.surveys, calls.campaigns) ---
+
+
+class Survey(models.Model):
+    """A questionnaire a head builds; asked as a step of the call script."""
+
+    name = models.CharField(_("name"), max_length=200)
+    department = models.ForeignKey(
+        "orderdesk.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        SCALE = "scale", _("Scale 1–5")
+        TEXT = "text", _("Free text")
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions"
+    )
+    text = models.CharField(_("question"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices"
+    )
+    text = models.CharField(_("choice"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One call's answers to a survey: at most one per call."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses"
+    )
+    call = models.OneToOneField(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="survey_response"
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.survey} · {self.call}"
+
+
+class SurveyAnswer(models.Model):
+    """One answer: a chosen choice (one row per choice for multiple), a scale value or text."""
+
+    response = models.ForeignKey(
+        SurveyResponse, verbose_name=_("response"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="answers"
+    )
+    choice = models.ForeignKey(
+        Choice,
+        verbose_name=_("choice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+    )
+    scale = models.PositiveSmallIntegerField(_("scale value"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["question__position", "question_id", "id"]
+        indexes = [models.Index(fields=["question", "choice"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scale__isnull=True) | models.Q(scale__gte=1, scale__lte=5),
+                name="survey_answer_scale_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.question_id}: {self.choice_id or self.scale or self.text[:40]}"
+
+
+class Campaign(models.Model):
+    """Outbound work a head directs: one open call task per client (``tasks``)."""
+
+    class Kind(models.TextChoices):
+        INSTRUCTED = "instructed", _("Instructed calls")
+        SWEEP = "sweep", _("Asleep sweep")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSTRUCTED)
+    instructions = models.TextField(_("instructions for the operator"), blank=True)
+    department = models.ForeignKey(
+        "orderdesk.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="created_campaigns",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+    )
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operators"),
+        blank=True,
+        related_name="campaigns",
+        help_text=_("Empty: the whole desk."),
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class OutboundSeen(models.Model):
+    """When a head last looked at the results of their outbound work (the inbox)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="outbound_seen",
+    )
+    seen_at = models.DateTimeField(_("seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outbound results seen")
+        verbose_name_plural = _("outbound results seen")
+
+    def __str__(self):
+        return f"{self.user} {self.seen_at:%Y-%m-%d %H:%M}"

@@ -1,12 +1,14 @@
 """Reads for the call script and the inbox; each in a bounded number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
+from calls import campaigns
 from calls.models import Call, CallTask, Feedback, OutcomeCode, Purpose, Transfer
 from calls.outcomes import CallFacts, call_facts
 from clients.debt import DebtCheck, check_debt
@@ -88,6 +90,7 @@ class Inbox:
     tasks: list[CallTask]
     feedback: list[Feedback]
     new_orders: list[Order] = ()  # the feed: orders accepted in the last day, not counted
+    outbound: object = None  # calls.campaigns.OutboundResults: heads' finished tasks, not counted
 
     @property
     def total(self) -> int:
@@ -142,6 +145,7 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         tasks=list(tasks),
         feedback=list(feedback),
         new_orders=recent_orders_for(user),
+        outbound=SimpleLazyObject(lambda: campaigns.results_for(user)),  # read when shown
     )
 
 
@@ -162,19 +166,8 @@ TASKS_ON_CONSOLE = 20
 def due_tasks_for(operator, *, now=None) -> list[CallTask]:
     """Open call tasks for the operator that are due by the end of today (soonest first):
     call-backs booked at wrap-up, asleep clients and instructed calls assigned to them."""
-    now = now or timezone.now()
-    end_of_day = timezone.make_aware(datetime.combine(timezone.localdate(now), time.max))
-    return list(
-        CallTask.objects.filter(
-            assigned_to=operator,
-            status=CallTask.Status.OPEN,
-            kind__in=[CallTask.Kind.CALL_BACK, CallTask.Kind.ASLEEP, CallTask.Kind.INSTRUCTED],
-        )
-        .filter(Q(due_at__isnull=True) | Q(due_at__lte=end_of_day))
-        .select_related("client")
-        .prefetch_related("client__phones")
-        .order_by("due_at", "id")[:TASKS_ON_CONSOLE]
-    )
+    # call-backs due, instructed calls by due date, then sweep calls (calls.campaigns)
+    return campaigns.console_tasks(operator, now=now, limit=TASKS_ON_CONSOLE)
 
 
 def suggested_outcome(call: Call, *, facts: CallFacts | None = None) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from calls import events
+from calls import campaigns, events
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
@@ -293,6 +293,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     if problem is not None:
         raise CallError(problem)
     now = timezone.now()
+    callback_at = callback_at or campaigns.retry_at(call, outcome, now=now)  # outbound: retry
     if outcome.needs_callback:
         if callback_at is None:
             raise CallError(_("Say when to call back."))
@@ -304,7 +305,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
         raise CallError(_("A call-back time only goes with a call-back outcome."))
 
     task = None
-    if outcome.needs_callback:
+    if outcome.needs_callback and not campaigns.requeues(call):
         task = CallTask.objects.create(
             kind=CallTask.Kind.CALL_BACK,
             client=call.client,
@@ -327,6 +328,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
             done_at=now,
             result=f"{outcome.name}. {call.notes}".strip(),
         )
+    campaigns.after_wrap_up(call=call, outcome=outcome, callback_at=callback_at, now=now)
     events.wrapped_up(
         call=call,
         by=by,

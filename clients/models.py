@@ -33,6 +33,11 @@ class ClientType(models.Model):
     asleep_after_days = models.PositiveIntegerField(
         _("asleep after (days without an order)"), default=60
     )
+    sweep_asleep = models.BooleanField(
+        _("sweep asleep clients"),
+        default=False,
+        help_text=_("Newly asleep clients of this type get a wake-up call task every night."),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -18,6 +18,7 @@ NAV_ITEMS = [
     NavItem(_("Console"), "calls:console", "calls.use_console", "console"),
     NavItem(_("Inbox"), "calls:inbox", "calls.view_transfer", "inbox"),
     NavItem(_("Call log"), "calls:call_log", "calls.review_calls", "call_log"),
+    NavItem(_("Campaigns"), "campaigns:list", "calls.add_calltask", "outbound"),
     NavItem(_("Receivables"), "clients:receivables", "clients.view_all_receivables", "receivables"),
     NavItem(_("Order log"), "orders:order_log", "orders.review_orders", "order_log"),
     NavItem(_("Administration"), "admin:index", None, "admin"),

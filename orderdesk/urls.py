@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # orders first: its calls/<id>/order/… pages sit under the call's URL.
     path("", include("orders.urls")),
+    path("", include("calls.campaign_urls")),  # outbound work; before calls.urls
     path("", include("calls.urls")),
     path("", include("clients.urls")),
 ]

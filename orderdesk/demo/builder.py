@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from calls.models import CallOutcome
 from clients.models import Client, ClientPhone, ClientType, Contact, DeliveryAddress, Receivable
+from orderdesk.demo import outbound
 from orderdesk.demo import people_data as people
 from orderdesk.demo.call_history import CallHistory
 from orderdesk.demo.catalog_data import CATALOG, MANUFACTURERS
@@ -265,7 +266,8 @@ class DemoBuilder:
             self._set_credit_limit(plan)
         self.history.plan_side_calls(self.plans)
         self._save()
-        return Summary(counts=self._counts(), staff=STAFF, demo_clients=DEMO_CLIENTS)
+        counts = self._counts() | outbound.build(self)  # a campaign with a survey, a sweep
+        return Summary(counts=counts, staff=STAFF, demo_clients=DEMO_CLIENTS)
 
     # ------------------------------------------------------------------ helpers
     def moment(self, day: date, *, start_hour: int = 9, end_hour: int = 18) -> datetime:

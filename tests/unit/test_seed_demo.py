@@ -301,3 +301,16 @@ def test_second_run_adds_nothing_and_says_so():
     assert "already loaded" in out.getvalue()
     assert "demo12345" in out.getvalue()
     assert "+7 495 100-00-01" in out.getvalue()
+
+
+def test_demo_has_a_running_campaign_with_answers_and_an_asleep_sweep():
+    from calls import campaigns
+    from calls.models import Campaign
+
+    running = Campaign.objects.get(kind=Campaign.Kind.INSTRUCTED, survey__isnull=False)
+    progress = campaigns.campaign_progress(running)
+    assert progress["done"] >= 4 and progress["open"] > 0 and progress["unreachable"] == 1
+    assert running.survey.responses.count() >= 4
+    sweep = Campaign.objects.get(kind=Campaign.Kind.SWEEP)
+    assert sweep.tasks.count() > 0
+    assert {t.kind for t in sweep.tasks.all()} == {CallTask.Kind.ASLEEP}
