@@ -187,6 +187,16 @@ def offer_answered(
     )
 
 
+def survey_answered(*, call: Call, by, response) -> CallEvent:
+    """The campaign's survey was answered on the call (``calls.surveys.record_answers``)."""
+    return _create(
+        call_id=call.pk,
+        kind=Kind.SURVEY_ANSWERED,
+        by=by,
+        data={"survey_id": response.survey_id, "response_id": response.pk},
+    )
+
+
 # --- the end of the call ------------------------------------------------------------
 
 

@@ -11,7 +11,8 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, CallEvent, Choice, Question, Survey, SurveyAnswer, SurveyResponse
+from calls import events
+from calls.models import Call, Choice, Question, Survey, SurveyAnswer, SurveyResponse
 
 SCALE = range(1, 6)
 TEXT_MAX = 2000
@@ -140,13 +141,7 @@ def record_answers(*, call: Call, survey: Survey, answers: dict, by) -> SurveyRe
     for row in rows:
         row.response = response
     SurveyAnswer.objects.bulk_create(rows)
-    # written here, not via a services/events helper: that module is being reorganised
-    CallEvent.objects.create(
-        call=call,
-        kind=CallEvent.Kind.SURVEY_ANSWERED,
-        by=by,
-        data={"survey_id": survey.pk, "response_id": response.pk},
-    )
+    events.survey_answered(call=call, by=by, response=response)
     return response
 
 

@@ -40,6 +40,7 @@ CREATORS = {
     CallEvent.Kind.ORDER_STARTED: events.order_started,
     CallEvent.Kind.ORDER_ACCEPTED: events.order_accepted,
     CallEvent.Kind.OFFER_ANSWERED: events.offer_answered,
+    CallEvent.Kind.SURVEY_ANSWERED: events.survey_answered,
     CallEvent.Kind.WRAPPED_UP: events.wrapped_up,
     CallEvent.Kind.ABANDONED: events.abandoned,
 }
