@@ -80,6 +80,27 @@ TABLE = {
     "calls:feedback_handled": ((302, 403, 405, 405, 405, 405), (302, 403, 403, 403, 403, 403)),
     "calls:assign_manager": ((302, 403, 403, 405, 403, 405), (302, 403, 403, 404, 403, 404)),
     "calls:call_log": ((302, 403, 200, 200, 200, 403), (302, 403, 200, 200, 200, 403)),
+    # Outbound work: heads of a sales department and admins (a head of no sales department
+    # gets 403 like everyone else; admins see every department's campaigns and surveys);
+    # operators take the next task and answer the survey of their own call.
+    "campaigns:asleep": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 200)),
+    "campaigns:client_search": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 405)),
+    "campaigns:count": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 405)),
+    "campaigns:detail": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 405)),
+    "campaigns:list": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 405)),
+    "campaigns:new": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 422)),
+    "campaigns:next_task": ((302, 405, 403, 403, 403, 403), (302, 302, 403, 403, 403, 403)),
+    "campaigns:question_action": (
+        (302, 403, 403, 403, 403, 405),
+        (302, 403, 403, 403, 403, 302),
+    ),
+    "campaigns:results_seen": ((302, 405, 405, 405, 405, 405), (302, 302, 302, 302, 302, 302)),
+    "campaigns:stop": ((302, 403, 403, 403, 403, 405), (302, 403, 403, 403, 403, 302)),
+    "campaigns:summary": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 405)),
+    "campaigns:survey": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 422)),
+    "campaigns:survey_copy": ((302, 403, 403, 403, 403, 405), (302, 403, 403, 403, 403, 302)),
+    "campaigns:survey_step": ((302, 404, 403, 403, 403, 403), (302, 404, 403, 403, 403, 403)),
+    "campaigns:surveys": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 200)),
     # Machine endpoints: bearer token only, whoever is signed in.
     "calls:telephony_incoming": ((405,) * 6, (401,) * 6),
     "clients:receivables": ((302, 403, 403, 403, 200, 403), (302, 403, 403, 403, 200, 403)),
@@ -115,6 +136,22 @@ def world():
         "feedback_id": feedback.pk,
         "task_id": task.pk,
         "step": "purpose",
+        # another department's survey and campaign
+        **_outbound_of(department),
+    }
+
+
+def _outbound_of(department):
+    from calls.models import Campaign, Question, Survey
+
+    survey = Survey.objects.create(name="Опрос", department=department)
+    question = Question.objects.create(survey=survey, text="Довольны?", kind="scale")
+    campaign = Campaign.objects.create(name="Обзвон", department=department, survey=survey)
+    return {
+        "campaign_id": campaign.pk,
+        "survey_id": survey.pk,
+        "question_id": question.pk,
+        "action": "up",
     }
 
 
