@@ -606,3 +606,75 @@ def operators_for_manager(user, *, date_from: date, date_to: date):
         .values("operator_id")
         .distinct()
     )
+
+
+# --- who sees what ---------------------------------------------------------------------
+
+
+def _is_head(user) -> bool:
+    from orderdesk.models import Department
+    from orderdesk.roles import Role
+
+    return (
+        user.groups.filter(name=Role.HEAD).exists() or Department.objects.filter(head=user).exists()
+    )
+
+
+def criteria_operators(user, *, date_from: date, date_to: date):
+    """Whose criteria ``user`` may see: ``None`` for every operator (heads, including the
+    head of sales support, and admins), the operators who handled a call of their clients
+    in the period for a manager; ``PermissionDenied`` for anyone else (operators, finance)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if user.is_superuser or user.has_perm("calls.view_callevent"):  # admins
+        return None
+    if user.has_perm("calls.review_calls"):
+        if _is_head(user):
+            return None
+        return operators_for_manager(user, date_from=date_from, date_to=date_to)
+    raise PermissionDenied(_("Operator criteria are for heads, managers and admins."))
+
+
+# --- the period a reviewer picks --------------------------------------------------------
+
+
+class PeriodKind:
+    TODAY = "today"
+    WEEK = "week"
+    MONTH = "month"
+    LAST_MONTH = "last_month"
+    CUSTOM = "custom"
+    CHOICES = [
+        (TODAY, _("Today")),
+        (WEEK, _("This week")),
+        (MONTH, _("This month")),
+        (LAST_MONTH, _("Last month")),
+        (CUSTOM, _("Custom")),
+    ]
+
+
+MAX_PERIOD_DAYS = 366
+
+
+def period_dates(kind: str, *, today: date, date_from=None, date_to=None) -> tuple[date, date]:
+    """The days of a named period; a custom one is checked (ordered, at most a year)."""
+    if kind == PeriodKind.TODAY:
+        return today, today
+    if kind == PeriodKind.WEEK:
+        return today - timedelta(days=today.weekday()), today
+    if kind == PeriodKind.LAST_MONTH:
+        last_day = today.replace(day=1) - timedelta(days=1)
+        return last_day.replace(day=1), last_day
+    if kind == PeriodKind.CUSTOM:
+        from django.core.exceptions import ValidationError
+
+        if date_from is None or date_to is None:
+            raise ValidationError(_("Give both dates of the period."))
+        if date_to < date_from:
+            raise ValidationError(_("The period ends before it starts."))
+        if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
+            raise ValidationError(_("A period is at most a year."))
+        return date_from, date_to
+    return today.replace(day=1), today
