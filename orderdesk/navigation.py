@@ -25,6 +25,7 @@ NAV_ITEMS = [
     NavItem(
         _("Criteria"), "calls:criteria", ("calls.review_calls", "calls.view_callevent"), "criteria"
     ),
+    NavItem(_("Clients"), "clients:review_list", "clients.view_receivable", "clients"),
 ]
 
 
