@@ -38,10 +38,8 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
-    Exists,
     F,
     FloatField,
-    OuterRef,
     Q,
     Sum,
     Value,
@@ -196,15 +194,6 @@ def _handled() -> Q:
     return Q(status=Call.Status.CLOSED, ended_at__isnull=False)
 
 
-def _debt_block() -> Exists:
-    return Exists(
-        CallEvent.objects.filter(call=OuterRef("pk")).filter(
-            Q(kind=CallEvent.Kind.ROUTED, data__rule__startswith="debt_")
-            | Q(kind=CallEvent.Kind.DEBT_CHECKED, data__blocked=True)
-        )
-    )
-
-
 class _Calls(_Group):
     def base(self, period, operators):
         return Call.objects.filter(
@@ -221,7 +210,6 @@ class _Calls(_Group):
             "calls": Count("id"),
             "calls_inbound": Count("id", filter=Q(direction=Call.Direction.INBOUND)),
             "calls_outbound": Count("id", filter=Q(direction=Call.Direction.OUTBOUND)),
-            "debt_blocks": Count("id", filter=Q(_debt_block())),
             "handled_calls": Count("id", filter=_handled()),
             "handling_total": Sum(
                 F("ended_at") - F("started_at"), filter=_handled(), output_field=DurationField()
@@ -234,21 +222,66 @@ class _Calls(_Group):
         return aggs
 
 
+SLACK = timedelta(days=1)  # an order is accepted (an offer made) within a day of its call
+
+
+def _calls_in(period: Period):
+    """Ids of the calls started in the period (a subquery on the started_at index)."""
+    return Call.objects.filter(started_at__gte=period.start, started_at__lt=period.end).values("pk")
+
+
+def _taken_in(period: Period, *, prefix: str) -> Q:
+    """Orders of the period: on a call started in it, or with no call, accepted in it. The
+    ±1 day bound on accepted_at lets PostgreSQL start from its index; the call ids come
+    from a subquery, not a join over every call."""
+    return Q(
+        Q(**{f"{prefix}call__in": _calls_in(period)})
+        | Q(
+            **{
+                f"{prefix}call__isnull": True,
+                f"{prefix}accepted_at__gte": period.start,
+                f"{prefix}accepted_at__lt": period.end,
+            }
+        ),
+        **{
+            f"{prefix}accepted_at__gte": period.start - SLACK,
+            f"{prefix}accepted_at__lt": period.end + SLACK,
+        },
+    )
+
+
+class _DebtBlocks(_Group):
+    """Calls routed by a debt rule or with a blocking debt check, counted once each; read
+    from the events (index on kind, at), not probed call by call."""
+
+    def base(self, period, operators):
+        return CallEvent.objects.filter(
+            Q(kind=CallEvent.Kind.ROUTED, data__rule__startswith="debt_")
+            | Q(kind=CallEvent.Kind.DEBT_CHECKED, data__blocked=True),
+            _operators_q("call__operator", operators),
+            at__gte=period.start,
+            at__lt=period.end + SLACK,
+            call__started_at__gte=period.start,
+            call__started_at__lt=period.end,
+        )
+
+    def day_expr(self):
+        return F("call__started_at")
+
+    def aggregates(self):
+        return {"debt_blocks": Count("call", distinct=True)}
+
+
 def _order_day():
     return Coalesce("call__started_at", "accepted_at")
 
 
 class _Orders(_Group):
     def base(self, period, operators):
-        return (
-            Order.objects.filter(_operators_q("operator", operators), status__in=TAKEN_STATUSES)
-            .alias(_day=_order_day())
-            .filter(
-                accepted_at__gte=period.start - timedelta(days=1),
-                accepted_at__lt=period.end + timedelta(days=1),
-                _day__gte=period.start,
-                _day__lt=period.end,
-            )
+        return Order.objects.filter(
+            _operators_q("operator", operators),
+            _taken_in(period, prefix=""),
+            status__in=TAKEN_STATUSES,
         )
 
     def day_expr(self):
@@ -263,17 +296,10 @@ class _Orders(_Group):
 
 class _Lines(_Group):
     def base(self, period, operators):
-        return (
-            OrderLine.objects.filter(
-                _operators_q("order__operator", operators), order__status__in=TAKEN_STATUSES
-            )
-            .alias(_day=Coalesce("order__call__started_at", "order__accepted_at"))
-            .filter(
-                order__accepted_at__gte=period.start - timedelta(days=1),
-                order__accepted_at__lt=period.end + timedelta(days=1),
-                _day__gte=period.start,
-                _day__lt=period.end,
-            )
+        return OrderLine.objects.filter(
+            _operators_q("order__operator", operators),
+            _taken_in(period, prefix="order__"),
+            order__status__in=TAKEN_STATUSES,
         )
 
     def day_expr(self):
@@ -294,15 +320,12 @@ class _Offers(_Group):
     split = "reason"
 
     def base(self, period, operators):
-        return (
-            UpsellOffer.objects.filter(_operators_q("order__operator", operators))
-            .alias(_day=Coalesce("order__call__started_at", "offered_at"))
-            .filter(
-                offered_at__gte=period.start - timedelta(days=1),
-                offered_at__lt=period.end + timedelta(days=1),
-                _day__gte=period.start,
-                _day__lt=period.end,
-            )
+        return UpsellOffer.objects.filter(
+            _operators_q("order__operator", operators),
+            Q(order__call__in=_calls_in(period))
+            | Q(order__call__isnull=True, offered_at__gte=period.start, offered_at__lt=period.end),
+            offered_at__gte=period.start - SLACK,
+            offered_at__lt=period.end + SLACK,
         )
 
     def day_expr(self):
@@ -370,7 +393,8 @@ class _Claims(_Group):
 
 
 GROUPS: list[_Group] = [
-    _Calls("calls", "operator", ("calls", "calls_inbound", "calls_outbound", "debt_blocks")),
+    _Calls("calls", "operator", ("calls", "calls_inbound", "calls_outbound")),
+    _DebtBlocks("debt_blocks", "call__operator", ("debt_blocks",)),
     _Orders("orders", "operator", ("orders", "order_value")),
     _Lines("lines", "order__operator", ("lines", "value_added_by_offers")),
     _Offers("offers", "order__operator", ("offers_made", "offers_accepted")),
