@@ -566,7 +566,7 @@ class Criterion:
         "value_added_by_offers": _("Value added by offers"),
         "debt_blocks": _("Debt blocks"),
         "transfers": _("Transfers"),
-        "avg_handling_seconds": _("Average handling time, s"),
+        "avg_handling_seconds": _("Average handling time"),
         "callbacks_kept": _("Call-backs kept on time"),
         "claims": _("Claims"),
     }

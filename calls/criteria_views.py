@@ -5,7 +5,6 @@ the user may see), draw the charts with orderdesk.charts, render the page or, fo
 the ``#criteria-body`` partial.
 """
 
-from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 from calls import criteria, upsell_report
 from orderdesk.charts import bar_chart, trend_chart
 from orderdesk.money import rub
+from orderdesk.templatetags.review import seconds
 
 TABLE_CRITERIA = [
     "calls",
@@ -109,7 +109,7 @@ def formatter(code: str):
     if code == "accept_rate":
         return lambda v: f"{number_format(v, 1)} %"
     if code == "avg_handling_seconds":
-        return lambda v: f"{number_format(Decimal(v).quantize(Decimal('1')), 0)} s"
+        return seconds
     return lambda v: number_format(v, 0) if isinstance(v, int) else number_format(v, 1)
 
 
@@ -211,6 +211,7 @@ def operator_page(request, operator_id: int):
         "operator": operator,
         "row": row,
         "charts": charts,
+        "columns": [(code, criteria.criterion_label(code)) for code in TABLE_CRITERIA],
         "period_kind": kind,
         "period_choices": criteria.PeriodKind.CHOICES,
         "date_from": date_from,

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 Number = int | float | Decimal
+LINE_AFTER_POINTS = 62
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,11 @@ def trend_chart(
             )
         )
         line.append(f"{x + bar_w / 2:.1f},{y:.1f}")
-    chart.line = " ".join(line)
+    # A bar a day while bars are wide enough to read; a line for long periods.
+    if len(points) > LINE_AFTER_POINTS:
+        chart.line = " ".join(line)
     chart.ticks = [
-        Tick(y=round(top + plot_h * (1 - k / 4), 1), text=fmt(_tick_value(top_value * k / 4)))
+        Tick(y=round(top + plot_h * (1 - k / 4), 1), text=axis_number(top_value * k / 4))
         for k in range(5)
     ]
     every = max(1, round(len(points) / 8))
@@ -130,8 +134,13 @@ def trend_chart(
     return chart
 
 
-def _tick_value(value: float) -> Number:
-    return int(value) if float(value).is_integer() else round(value, 1)
+def axis_number(value: float) -> str:
+    """A short axis label: 7,5 · 250 · 12,5 тыс. · 2,5 млн (the unit is in the title)."""
+    for size, unit in ((1_000_000, _("M")), (1_000, _("k"))):
+        if abs(value) >= size:
+            scaled = value / size
+            return f"{number_format(round(scaled, 1), 0 if scaled.is_integer() else 1)} {unit}"
+    return number_format(round(value, 1), 0 if float(value).is_integer() else 1)
 
 
 def bar_chart(
@@ -143,7 +152,7 @@ def bar_chart(
     bar_height: int = 22,
 ) -> Chart:
     """One horizontal bar per item ``(label, value, href)``; the label links to ``href``."""
-    left, right, top = 170, 90, 4
+    left, right, top = 200, 90, 4
     height = top * 2 + bar_height * max(len(items), 1)
     chart = Chart(
         kind="bars",
