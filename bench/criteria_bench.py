@@ -46,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("-n", "--iterations", type=int, default=5)
     parser.add_argument("--deep", type=int, default=20, help="pages to walk in the client list")
+    parser.add_argument("--periods", default="month,year", help="month, year or both")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
     setup_django(args.database_url)
@@ -93,7 +94,10 @@ def main() -> None:
     finance = User.objects.get(username="bench_finance2")
     web = Client()
     web.force_login(head)
+    wanted = set(args.periods.split(","))
     for label, days in (("month", 30), ("year", 365)):
+        if label not in wanted:
+            continue
         date_from = today - timedelta(days=days - 1)
 
         def criteria(date_from=date_from):

@@ -38,8 +38,10 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
+    Exists,
     F,
     FloatField,
+    OuterRef,
     Q,
     Sum,
     Value,
@@ -223,17 +225,22 @@ class _Calls(_Group):
 SLACK = timedelta(days=1)  # an order is accepted (an offer made) within a day of its call
 
 
-def _calls_in(period: Period):
-    """Ids of the calls started in the period (a subquery on the started_at index)."""
-    return Call.objects.filter(started_at__gte=period.start, started_at__lt=period.end).values("pk")
+def _call_started_in(period: Period, call_field: str) -> Exists:
+    """The call in ``call_field`` started in the period: one primary-key probe per row (a
+    hashed ``IN (subquery)`` over a year of calls outgrows work_mem and PostgreSQL then
+    rescans the list for every order)."""
+    return Exists(
+        Call.objects.filter(
+            pk=OuterRef(call_field), started_at__gte=period.start, started_at__lt=period.end
+        )
+    )
 
 
 def _taken_in(period: Period, *, prefix: str) -> Q:
     """Orders of the period: on a call started in it, or with no call, accepted in it. The
-    ±1 day bound on accepted_at lets PostgreSQL start from its index; the call ids come
-    from a subquery, not a join over every call."""
+    ±1 day bound on accepted_at lets PostgreSQL start from its index."""
     return Q(
-        Q(**{f"{prefix}call__in": _calls_in(period)})
+        Q(_call_started_in(period, f"{prefix}call_id"))
         | Q(
             **{
                 f"{prefix}call__isnull": True,
@@ -320,7 +327,7 @@ class _Offers(_Group):
     def base(self, period, operators):
         return UpsellOffer.objects.filter(
             _operators_q("order__operator", operators),
-            Q(order__call__in=_calls_in(period))
+            Q(_call_started_in(period, "order__call_id"))
             | Q(order__call__isnull=True, offered_at__gte=period.start, offered_at__lt=period.end),
             offered_at__gte=period.start - SLACK,
             offered_at__lt=period.end + SLACK,
