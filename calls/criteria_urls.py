@@ -12,4 +12,9 @@ urlpatterns = [
         name="criteria_operator",
     ),
     path("review/upsell/", criteria_views.upsell_page, name="upsell"),
+    path(
+        "review/claims/<int:feedback_id>/judge/",
+        criteria_views.judge_claim,
+        name="judge_claim",
+    ),
 ]

@@ -5,20 +5,22 @@ the user may see), draw the charts with orderdesk.charts, render the page or, fo
 the ``#criteria-body`` partial.
 """
 
-
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from calls import criteria, upsell_report
+from calls import claims, criteria, upsell_report
+from calls.models import Feedback
 from orderdesk.charts import bar_chart, trend_chart
 from orderdesk.money import rub
 from orderdesk.templatetags.review import seconds
@@ -251,3 +253,25 @@ def upsell_page(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "calls/criteria/upsell.html#criteria-body", context)
     return render(request, "calls/criteria/upsell.html", context)
+
+
+@require_POST
+def judge_claim(request, feedback_id: int):
+    """A head marks a complaint against an order justified or not (from the client page)."""
+    if not claims.may_judge_claims(request.user):
+        raise PermissionDenied(_("Only a head of department judges claims."))
+    feedback = get_object_or_404(Feedback, pk=feedback_id)
+    verdict = request.POST.get("justified")
+    if verdict not in ("yes", "no"):
+        messages.error(request, _("Choose whether the claim is justified."))
+    else:
+        try:
+            claims.judge_claim(feedback=feedback, justified=verdict == "yes", by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The verdict on the claim is recorded."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("calls:criteria")
+    return redirect(next_url)

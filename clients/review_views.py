@@ -85,8 +85,11 @@ def client_page(request, client_id: int):
     client = review.client_for(request.user, client_id)
     if client is None:
         raise Http404(_("No such client among yours."))
+    from calls.claims import may_judge_claims  # calls depends on clients: import late
+
     on = timezone.localdate()
     context = {
+        "may_judge": may_judge_claims(request.user),
         "client_obj": client,
         "status": review.client_status(client, on=on),
         "debt": check_debt(client, on=on),

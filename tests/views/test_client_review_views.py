@@ -113,3 +113,44 @@ def test_nav_entry_for_managers_not_operators(client):
     assert f'href="{LIST}"'.encode() in client.get(LIST).content
     client.force_login(make_staff(role=Role.OPERATOR))
     assert f'href="{LIST}"'.encode() not in client.get(reverse("calls:console")).content
+
+
+def test_head_judges_a_claim_from_the_client_page(client):
+    from calls.models import Feedback
+    from tests.factories import DepartmentFactory
+
+    head = make_staff(role=Role.HEAD)
+    DepartmentFactory(name="Опт", head=head)
+    mine = ClientFactory(manager=head)
+    order = OrderFactory(client=mine, status=Order.Status.ACCEPTED, number="Q-1")
+    claim = Feedback.objects.create(
+        kind=Feedback.Kind.COMPLAINT, text="Помятая упаковка", client=mine, order=order
+    )
+    client.force_login(head)
+    page = reverse("clients:review_client", args=[mine.pk])
+    assert b'name="justified" value="yes"' in client.get(page).content
+    url = reverse("calls:judge_claim", args=[claim.pk])
+    response = client.post(url, {"justified": "yes", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    claim.refresh_from_db()
+    assert claim.justified is True and claim.justified_by == head
+    # bad input: nothing changes
+    client.post(url, {"justified": "maybe", "next": "https://evil.example/"})
+    claim.refresh_from_db()
+    assert claim.justified is True
+    # GET does not write
+    assert client.get(url).status_code == 405
+
+
+def test_a_manager_cannot_judge_a_claim(client):
+    from calls.models import Feedback
+
+    manager = make_staff(role=Role.MANAGER)
+    claim = Feedback.objects.create(
+        kind=Feedback.Kind.COMPLAINT, text="Опоздали", order=OrderFactory()
+    )
+    client.force_login(manager)
+    response = client.post(reverse("calls:judge_claim", args=[claim.pk]), {"justified": "yes"})
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.justified is None
