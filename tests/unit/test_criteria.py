@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calls.criteria import daily_trend, desk_total, operator_criteria, percentile
+from calls.criteria import Criterion, daily_trend, desk_total, operator_criteria, percentile
 from calls.models import Call, CallEvent, CallTask, Feedback
 from orderdesk.roles import Role
 from orders.models import Order, OrderLine, UpsellOffer
@@ -260,3 +260,11 @@ def test_percentile_interpolates_like_postgresql():
 def test_constant_number_of_queries(desk, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         operator_criteria(date_from=PREV, date_to=NEXT)
+
+
+@pytest.mark.parametrize("criterion", list(Criterion.LABELS))
+def test_every_criterion_has_a_daily_trend_matching_the_rows(desk, criterion):
+    a, _b, _c = desk
+    points = daily_trend(date_from=D, date_to=D, operators=[a], criterion=criterion)
+    row = operator_criteria(date_from=D, date_to=D, operators=[a])[0]
+    assert points == [(D, getattr(row, criterion))]
