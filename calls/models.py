@@ -260,6 +260,18 @@ class Feedback(models.Model):
         blank=True,
         related_name="+",
     )
+    # A head's verdict on a complaint against an order (operator criteria, VI): None until
+    # judged.
+    justified = models.BooleanField(_("justified"), null=True, blank=True)
+    justified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("judged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    justified_at = models.DateTimeField(_("judged"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("feedback")

@@ -24,3 +24,8 @@ urlpatterns = [
     path("logs/calls/", views.call_log, name="call_log"),
     path("api/telephony/incoming", api.telephony_incoming, name="telephony_incoming"),
 ]
+
+# Reviewers' criteria (issue 9) live in their own module.
+from calls.criteria_urls import urlpatterns as criteria_urlpatterns  # noqa: E402
+
+urlpatterns += criteria_urlpatterns
