@@ -50,6 +50,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallEvent, CallTask, Feedback, Transfer
+from orderdesk.roles import Role
 from orders.models import Order, OrderLine, UpsellOffer
 
 ZERO = Decimal("0.00")
@@ -636,7 +637,6 @@ def operators_for_manager(user, *, date_from: date, date_to: date):
 
 def _is_head(user) -> bool:
     from orderdesk.models import Department
-    from orderdesk.roles import Role
 
     return (
         user.groups.filter(name=Role.HEAD).exists() or Department.objects.filter(head=user).exists()
@@ -653,9 +653,9 @@ def criteria_operators(user, *, date_from: date, date_to: date):
         raise PermissionDenied
     if user.is_superuser or user.has_perm("calls.view_callevent"):  # admins
         return None
-    if user.has_perm("calls.review_calls"):
-        if _is_head(user):
-            return None
+    if _is_head(user):
+        return None
+    if user.groups.filter(name=Role.MANAGER).exists() and user.has_perm("calls.review_calls"):
         return operators_for_manager(user, date_from=date_from, date_to=date_to)
     raise PermissionDenied(_("Operator criteria are for heads, managers and admins."))
 

@@ -101,6 +101,14 @@ TABLE = {
     "campaigns:survey_copy": ((302, 403, 403, 403, 403, 405), (302, 403, 403, 403, 403, 302)),
     "campaigns:survey_step": ((302, 404, 403, 403, 403, 403), (302, 404, 403, 403, 403, 403)),
     "campaigns:surveys": ((302, 403, 403, 403, 403, 200), (302, 403, 403, 403, 403, 200)),
+    # Reviewers' pages (issue 9): criteria for heads, managers (their clients' operators)
+    # and admins; the client list and pages for managers, heads, finance and admins.
+    "calls:criteria": ((302, 403, 200, 200, 403, 200), (302, 405, 405, 405, 405, 405)),
+    "calls:criteria_operator": ((302, 403, 404, 200, 403, 200), (302, 405, 405, 405, 405, 405)),
+    "calls:judge_claim": ((302, 405, 405, 405, 405, 405), (302, 403, 403, 403, 403, 403)),
+    "calls:upsell": ((302, 403, 200, 200, 403, 200), (302, 405, 405, 405, 405, 405)),
+    "clients:review_client": ((302, 403, 404, 404, 200, 200), (302, 405, 405, 405, 405, 405)),
+    "clients:review_list": ((302, 403, 200, 200, 200, 200), (302, 405, 405, 405, 405, 405)),
     # Machine endpoints: bearer token only, whoever is signed in.
     "calls:telephony_incoming": ((405,) * 6, (401,) * 6),
     "clients:receivables": ((302, 403, 403, 403, 200, 403), (302, 403, 403, 403, 200, 403)),
@@ -136,6 +144,8 @@ def world():
         "feedback_id": feedback.pk,
         "task_id": task.pk,
         "step": "purpose",
+        "client_id": customer.pk,
+        "operator_id": other_operator.pk,
         # another department's survey and campaign
         **_outbound_of(department),
     }

@@ -100,7 +100,7 @@ def test_client_page_card_receivables_and_timeline(client, django_assert_max_num
     with django_assert_max_num_queries(20):
         full = client.get(url)
     html = full.content.decode()
-    assert "РН-777" in html and reverse("orders:confirmation", args=[order.pk]) in html
+    assert "РН-777" in html and reverse("orders:page", args=[order.pk]) in html
     partial = client.get(url, HTTP_HX_REQUEST="true")
     assert b"<html" not in partial.content and b'id="client-timeline"' in partial.content
     # someone else's client: 404, not a hint that it exists
