@@ -85,6 +85,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["auth.add_user", "auth.change_user", "auth.view_user", "auth.view_group"]
     # Exports: make them (admin import-export) and see who exported what.
     + ["orderdesk.export_lists", "orderdesk.view_exportrecord"]
+    # Two-factor devices: see them, and remove a lost one so the person can enrol again.
+    + [
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "otp_static.view_staticdevice",
+        "otp_static.delete_staticdevice",
+    ]
     # Sign-in attempts (django-axes): see them, and unblock by deleting the attempt.
     + [
         "axes.view_accessattempt",

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -69,9 +72,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "orderdesk.security.sessions.IdleTimeoutMiddleware",
+    "orderdesk.security.two_factor.TwoFactorMiddleware",
     # Before any view: NUL and other control characters never reach a query.
     "orderdesk.security.input.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -239,6 +244,13 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# Two-factor sign-in (django-otp, orderdesk/security/two_factor.py): everyone when
+# REQUIRE_2FA=1; otherwise these roles (Admin and Finance in production, none in the local
+# demo so that `make run` works with the demo logins; TWO_FACTOR_ROLES overrides).
+REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_ROLES", "" if DEBUG else "Admin,Finance")
+OTP_TOTP_ISSUER = "OrderDesk"
 
 # Imports and exports in the admin follow the model permissions.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"

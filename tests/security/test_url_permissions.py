@@ -43,6 +43,9 @@ TABLE = {
     "logout_everywhere": ((302, 405, 405, 405, 405, 405), (302,) * 6),
     "presence": ((302, 405, 405, 405, 405, 405), (302,) * 6),
     "set_language": ((302,) * 6, (302,) * 6),
+    # Two-factor: anyone signed in enrols; verify sends someone without a device to enrol.
+    "two_factor_setup": ((302, 200, 200, 200, 200, 200), (302, 200, 200, 200, 200, 200)),
+    "two_factor_verify": ((302,) * 6, (302,) * 6),
     # The order screens: the operator's own calls only; everyone else 403.
     "orders:entry": ((302, 404, 403, 403, 403, 403), (302, 405, 403, 403, 403, 403)),
     "orders:search": ((302, 404, 403, 403, 403, 403), (302, 405, 403, 403, 403, 403)),

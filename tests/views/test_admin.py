@@ -14,6 +14,8 @@ from django.forms import BooleanField
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from calls.models import Call, CallEvent, CallOutcome
 from clients.models import Client, ClientPhone
@@ -109,6 +111,8 @@ def world():
     AccessLog.objects.create(**seen)
     AccessFailureLog.objects.create(**seen)
     ExportRecord.objects.create(by=manager, list_name="call_log", file_format="csv", rows=1)
+    TOTPDevice.objects.create(user=manager, name="app", confirmed=True)
+    StaticDevice.objects.create(user=manager, name="backup codes")
     return {"client": client, "price": price, "rule": rule, "order": order}
 
 
