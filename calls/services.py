@@ -29,6 +29,7 @@ from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
 from clients.phones import normalize_phone
 from clients.selectors import find_client_by_phone
+from orderdesk.bounds import check_callback_at, check_text_length
 
 CLIENT_NAME_MAX_LENGTH = 300
 
@@ -277,6 +278,14 @@ def record_reference(*, call: Call, topic: str, data: dict, by) -> CallEvent:
 # --- wrap-up and abandoned calls ----------------------------------------------------
 
 
+def _check_bound(check, value, **kwargs) -> None:
+    """An ``orderdesk.bounds`` check whose refusal the operator reads as a ``CallError``."""
+    try:
+        check(value, **kwargs)
+    except ValidationError as error:
+        raise CallError(error.messages[0]) from None
+
+
 @transaction.atomic
 def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) -> Call:
     """Close the call with an outcome and notes; a call-back outcome books a call-back task.
@@ -292,6 +301,8 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     problem = outcome_problem(call, outcome)
     if problem is not None:
         raise CallError(problem)
+    notes = (notes or "").strip()
+    _check_bound(check_text_length, notes)
     now = timezone.now()
     callback_at = callback_at or campaigns.retry_at(call, outcome, now=now)  # outbound: retry
     if outcome.needs_callback:
@@ -301,6 +312,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
             callback_at = timezone.make_aware(callback_at)
         if callback_at <= now:
             raise CallError(_("The call-back time must be in the future."))
+        _check_bound(check_callback_at, callback_at, now=now)
     elif callback_at is not None:
         raise CallError(_("A call-back time only goes with a call-back outcome."))
 
@@ -313,10 +325,10 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
             created_by=by,
             due_at=callback_at,
             call=call,
-            instructions=(notes or "").strip(),
+            instructions=notes,
         )
     call.outcome = outcome
-    call.notes = (notes or "").strip()
+    call.notes = notes
     call.ended_at = now
     call.status = Call.Status.CLOSED
     call.step = Step.WRAP_UP

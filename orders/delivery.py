@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Contact, DeliveryAddress
+from orderdesk.bounds import check_delivery_date, check_pickup_at
 from orders.errors import OrderInvalid
 from orders.models import Order
 
@@ -107,6 +109,8 @@ def delivery_problems(order: Order, terms: DeliveryTerms | None = None) -> list[
             problems.append(_("Choose the delivery date."))
         elif t.delivery_date < today:
             problems.append(_("The delivery date cannot be in the past."))
+        elif problem := _bound_problem(check_delivery_date, t.delivery_date, today=today):
+            problems.append(problem)
         elif t.delivery_date.weekday() not in delivery_weekdays():
             problems.append(_("We do not deliver on that day of the week."))
         if t.delivery_window not in delivery_windows():
@@ -128,9 +132,20 @@ def delivery_problems(order: Order, terms: DeliveryTerms | None = None) -> list[
             problems.append(_("Say when the client's transport arrives."))
         elif t.pickup_arrival < timezone.now():
             problems.append(_("The transport's arrival cannot be in the past."))
+        elif problem := _bound_problem(check_pickup_at, t.pickup_arrival):
+            problems.append(problem)
     elif t.fulfilment == Fulfilment.SHIPPING and not t.shipping_details.strip():
         problems.append(_("Give the shipping details: carrier, consignee and address."))
     return problems
+
+
+def _bound_problem(check, value, **kwargs) -> str | None:
+    """The message of an ``orderdesk.bounds`` check that refuses ``value``, else ``None``."""
+    try:
+        check(value, **kwargs)
+    except ValidationError as error:
+        return error.messages[0]
+    return None
 
 
 @transaction.atomic

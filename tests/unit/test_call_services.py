@@ -852,6 +852,30 @@ def test_call_back_needs_a_time_in_the_future(org, call, callback_at, message):
     assert not CallTask.objects.exists()
 
 
+def test_a_call_back_beyond_the_horizon_is_refused(org, call):
+    in_a_year = timezone.now() + timedelta(days=365)
+    with pytest.raises(CallError, match="at most 90 days ahead"):
+        wrap_up(
+            call=call, outcome_code="call_back", notes="", callback_at=in_a_year, by=org.operator
+        )
+    call.refresh_from_db()
+    assert call.status == Call.Status.OPEN
+    assert not CallTask.objects.exists()
+
+
+def test_notes_longer_than_the_cap_are_refused(org, call):
+    with pytest.raises(CallError, match="too long"):
+        wrap_up(
+            call=call,
+            outcome_code="call_back",
+            notes="x" * 100_000,
+            callback_at=timezone.now() + timedelta(hours=1),
+            by=org.operator,
+        )
+    call.refresh_from_db()
+    assert (call.status, call.notes) == (Call.Status.OPEN, "")
+
+
 def test_call_back_time_without_call_back_outcome_is_refused(org, call):
     with pytest.raises(CallError):
         wrap_up(

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 Fulfilment = Order.Fulfilment
 Payment = Order.PaymentForm
-MONDAY = date(2030, 1, 7)  # a Monday in the future
+# a Monday within the delivery horizon (orderdesk.bounds: at most 60 days ahead)
+MONDAY = date.today() + timedelta(days=7 - date.today().weekday())
 assert MONDAY.weekday() == 0
 
 
@@ -101,6 +102,15 @@ def test_delivery_date_in_the_past_is_refused(order, every_day):
     yesterday = timezone.localdate() - timedelta(days=1)
     problems = delivery_problems(order, delivery(order, delivery_date=yesterday))
     assert problems == ["The delivery date cannot be in the past."]
+
+
+def test_delivery_beyond_the_horizon_is_refused(order, every_day, settings):
+    settings.ORDERDESK = {**settings.ORDERDESK, "MAX_DAYS_AHEAD": 60}
+    far = timezone.localdate() + timedelta(days=61)
+    problems = delivery_problems(order, delivery(order, delivery_date=far))
+    assert len(problems) == 1 and "too far ahead" in problems[0]
+    last = timezone.localdate() + timedelta(days=60)
+    assert delivery_problems(order, delivery(order, delivery_date=last)) == []
 
 
 def test_delivery_on_a_non_delivery_weekday_is_refused(order, settings):
@@ -231,6 +241,12 @@ def test_regional_client_pickup_arrival_must_be_in_the_future(regional_client):
         pickup_arrival=future(hours=3),
     )
     assert delivery_problems(order, coming) == []
+    in_a_year = DeliveryTerms(
+        fulfilment=Fulfilment.PICKUP,
+        payment_form=Payment.BANK_TRANSFER,
+        pickup_arrival=future(hours=24 * 365),
+    )
+    assert "too far ahead" in delivery_problems(order, in_a_year)[0]
 
 
 @pytest.mark.parametrize("details", ["", "   \n "])
