@@ -31,6 +31,7 @@ from orderdesk.roles import Role
 from orders.models import (
     DiscountRule,
     Order,
+    OrderEvent,
     OrderLine,
     PriceColumn,
     Product,
@@ -1121,6 +1122,7 @@ class DemoBuilder:
             )
         OrderLine.objects.bulk_create(self.lines, batch_size=2000)
         UpsellOffer.objects.bulk_create(self.offers, batch_size=2000)
+        OrderEvent.objects.bulk_create(self._order_history(orders), batch_size=2000)
         for start in range(0, len(ids), 500):  # offered_at is auto_now_add too
             UpsellOffer.objects.filter(order_id__in=ids[start : start + 500]).update(
                 offered_at=F("answered_at")
@@ -1129,6 +1131,52 @@ class DemoBuilder:
             [r for p in self.plans for r in p.receivables], batch_size=2000
         )
         self.history.save_dependents()
+
+    def _order_history(self, orders: list[Order]) -> list[OrderEvent]:
+        """Each demo order's history as the services write it (orders.events): accepted by
+        its operator, then moved along (or cancelled) by the client's manager."""
+        events = []
+        for order in orders:
+            mover = order.client.manager or order.operator
+            events.append(
+                OrderEvent(
+                    order=order,
+                    at=order.accepted_at,
+                    by=order.operator,
+                    kind=OrderEvent.Kind.ACCEPTED,
+                    data={"number": order.number, "total": str(order.total)},
+                )
+            )
+            day = order.delivery_date or timezone.localdate(order.accepted_at) + timedelta(days=1)
+            morning = timezone.make_aware(datetime.combine(day, time(8, 0)))
+            moves = {
+                Order.Status.IN_FULFILMENT: [("accepted", "in_fulfilment", morning)],
+                Order.Status.DELIVERED: [
+                    ("accepted", "in_fulfilment", morning),
+                    ("in_fulfilment", "delivered", morning + timedelta(hours=6)),
+                ],
+            }.get(order.status, [])
+            for old, new, at in moves:
+                events.append(
+                    OrderEvent(
+                        order=order,
+                        at=at,
+                        by=mover,
+                        kind=OrderEvent.Kind.STATUS_CHANGED,
+                        data={"old": old, "new": new},
+                    )
+                )
+            if order.status == Order.Status.CANCELLED:
+                events.append(
+                    OrderEvent(
+                        order=order,
+                        at=order.accepted_at + timedelta(hours=2),
+                        by=mover,
+                        kind=OrderEvent.Kind.CANCELLED,
+                        data={"reason": "Клиент отказался от заказа", "old": "accepted"},
+                    )
+                )
+        return events
 
     def _counts(self) -> dict[str, int]:
         orders = [o for p in self.plans for o in p.orders]

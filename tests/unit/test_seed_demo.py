@@ -23,6 +23,7 @@ from orderdesk.roles import Role
 from orders.models import (
     DiscountRule,
     Order,
+    OrderEvent,
     OrderLine,
     PriceColumn,
     Product,
@@ -236,6 +237,20 @@ def test_orders_are_consistent_with_lines_and_clients():
     statuses = set(Order.objects.values_list("status", flat=True))
     assert {Order.Status.DELIVERED, Order.Status.CANCELLED} <= statuses
     assert statuses & {Order.Status.ACCEPTED, Order.Status.IN_FULFILMENT}
+
+
+def test_every_order_has_its_history():
+    accepted = OrderEvent.objects.filter(kind=OrderEvent.Kind.ACCEPTED)
+    assert accepted.count() == Order.objects.count()
+    assert not accepted.exclude(by=F("order__operator")).exists()
+    delivered = Order.objects.filter(status=Order.Status.DELIVERED).first()
+    moves = delivered.events.filter(kind=OrderEvent.Kind.STATUS_CHANGED).order_by("at")
+    assert [(e.data["old"], e.data["new"]) for e in moves] == [
+        ("accepted", "in_fulfilment"),
+        ("in_fulfilment", "delivered"),
+    ]
+    cancelled = Order.objects.filter(status=Order.Status.CANCELLED).first()
+    assert cancelled.events.get(kind=OrderEvent.Kind.CANCELLED).data["reason"]
 
 
 def test_historical_prices_agree_with_the_pricing_rules():
