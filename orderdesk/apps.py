@@ -10,5 +10,7 @@ class OrderdeskConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from orderdesk.security.sessions import mark_signed_in
+        from orderdesk.security.two_factor import remember_devices
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="orderdesk_idle_timeout")
+        user_logged_in.connect(remember_devices, dispatch_uid="orderdesk_two_factor_devices")

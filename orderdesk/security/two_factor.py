@@ -64,13 +64,33 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not request.path.startswith(OPEN_PATHS):
-            if user_has_device(user):
-                if not user.is_verified():
-                    return _to(request, "two_factor_verify")
-            elif two_factor_required(user):
+        if (
+            user.is_authenticated
+            and not request.path.startswith(OPEN_PATHS)
+            and not user.is_verified()
+        ):
+            if _has_device(request):
+                return _to(request, "two_factor_verify")
+            if two_factor_required(user):
                 return _to(request, "two_factor_setup")
         return self.get_response(request)
+
+
+# Whether the person has no device, read at sign-in and kept in the session, so the
+# console's requests do not ask every device table each time; enrolling clears it.
+NO_DEVICE = "orderdesk.two_factor.no_device"
+
+
+def remember_devices(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: note in the new session whether ``user`` has a device."""
+    if request is not None and hasattr(request, "session"):
+        request.session[NO_DEVICE] = not user_has_device(user)
+
+
+def _has_device(request) -> bool:
+    if request.session.get(NO_DEVICE):
+        return False
+    return user_has_device(request.user)
 
 
 def _next(request) -> str:
@@ -142,6 +162,7 @@ def setup(request):
         device = device_from_setup(user, request.POST.get("setup", ""))
         codes = enrol_totp(user, device=device, token=token) if device else None
         if codes is not None:
+            request.session.pop(NO_DEVICE, None)
             otp_login(request, device)
             return render(
                 request,
@@ -176,6 +197,7 @@ def verify(request):
         token = request.POST.get("token", "").strip().replace(" ", "")
         device = match_token(request.user, token) if token else None
         if device is not None:
+            request.session.pop(NO_DEVICE, None)
             otp_login(request, device)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()

@@ -207,3 +207,13 @@ def test_a_superuser_counts_as_admin(client, required_for_finance):
     make_staff(username="root", is_superuser=True, is_staff=True)
     sign_in(client, "root")
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("two_factor_setup"))
+
+
+def test_a_person_without_a_device_costs_no_device_query_per_request(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_staff(role=Role.OPERATOR))  # the sign-in notes "no device"
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("calls:console")).status_code == 200
+    assert not [q for q in queries if "otp_" in q["sql"]]
