@@ -33,6 +33,8 @@ def test_one_registration_wins_the_other_gets_a_clear_message(run_concurrently):
     kinds = sorted(kind for kind, _value in results)
     errors = [value for kind, value in results if kind == "error"]
     assert kinds == ["error", "ok"]
-    assert isinstance(errors[0], CallError) and "registered" in errors[0].message
+    # (which message depends on timing: the check before writing, or the unique index)
+    assert isinstance(errors[0], CallError)
+    assert "was just registered" in errors[0].message or "already belongs" in errors[0].message
     assert Client.objects.count() == 1
     assert ClientPhone.objects.filter(number="+79165554433").count() == 1
