@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,11 +31,11 @@ from calls.campaign_forms import (
     SweepForm,
     answers_from_post,
 )
-from calls.charts import bar_chart
 from calls.errors import CallError
 from calls.flow import Step, guard
 from calls.models import Campaign, Question, Survey
 from calls.views import _go, own_call, render_step, step_url
+from orderdesk.charts import bar_chart
 
 TASKS_PAGE = 50
 ASLEEP_LIMIT = 300
@@ -312,11 +313,21 @@ def survey_summary(request, survey_id: int):
         return _xlsx(survey)
     entries = surveys.summary(survey)
     for entry in entries:
-        entry["chart"] = (
-            bar_chart(entry["choices"], title=entry["text"]) if entry["choices"] else ""
-        )
+        entry["chart"] = _choices_chart(entry) if entry["choices"] else None
     context = {"survey": survey, "entries": entries, "responses": survey.responses.count()}
     return _page(request, "calls/surveys/summary.html", "summary", context)
+
+
+def _choices_chart(entry: dict):
+    """A question's answers as bars (orderdesk.charts), each with its count and share."""
+    rows = entry["choices"]
+    # The share is a function of the count, so the count finds it.
+    share = {row["count"]: row["percent"] for row in rows}
+    return bar_chart(
+        [(row["label"], row["count"], None) for row in rows],
+        title=entry["text"],
+        fmt=lambda count: f"{count} · {number_format(share[count], 1)}%",
+    )
 
 
 def _export_name(survey, ext: str) -> str:

@@ -102,5 +102,5 @@ def test_head_directs_a_campaign_operator_works_it_head_sees_the_result(page, or
     expect(page.locator("#campaign-tasks")).to_contain_text("Да")
     page.goto(f"/outbound/surveys/{org['survey'].pk}/summary/")
     expect(page.locator(".average")).to_have_text(re.compile(r"5"))
-    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("figure.chart svg").first).to_be_visible()
     screenshot(page, "outbound-summary")
