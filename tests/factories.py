@@ -322,3 +322,45 @@ def arrange_delivery(order: Order) -> Order:
     if not client.contacts.filter(can_receive_goods=True).exists():
         ContactFactory(client=client)
     return set_delivery(order=order, terms=proposed_terms(order), by=order.operator)
+
+
+def placed_order(*, client, operator, price="640.00", quantity="2", **fields) -> Order:
+    """An accepted order of one line (``quantity`` × ``price`` of "Сыр Гауда") for ``client``,
+    delivered tomorrow to its address and receiver (created when missing), numbered as the
+    services number it — without going through the call script."""
+    from orders.services import order_number
+
+    address = client.addresses.first() or DeliveryAddressFactory(
+        client=client, address="Москва, ул. Складская, д. 7"
+    )
+    receiver = client.contacts.filter(can_receive_goods=True).first() or ContactFactory(
+        client=client, name="Приёмщик Иван", can_receive_goods=True
+    )
+    column = client.client_type.default_price_column
+    product = ProductFactory(name="Сыр Гауда")
+    ProductPriceFactory(product=product, column=column, price=Decimal(price))
+    total = (Decimal(price) * Decimal(quantity)).quantize(Decimal("0.01"))
+    values = {
+        "status": Order.Status.ACCEPTED,
+        "price_column": column,
+        "total": total,
+        "delivery_date": timezone.localdate() + timedelta(days=1),
+        "delivery_window": "10:00–14:00",
+        "delivery_address": address,
+        "receiver": receiver,
+        "payment_form": Order.PaymentForm.BANK_TRANSFER,
+        "accepted_at": timezone.now(),
+        **fields,
+    }
+    order = Order.objects.create(client=client, operator=operator, **values)
+    order.number = order_number(order)
+    order.save(update_fields=["number"])
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        quantity=Decimal(quantity),
+        unit_price=Decimal(price),
+        price_column=column,
+        line_total=total,
+    )
+    return order

@@ -1,7 +1,6 @@
 """A placed order moves along from its page by keyboard (issue 7, F-ORD-8)."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -9,18 +8,14 @@ from playwright.sync_api import expect
 
 from orderdesk.models import Department
 from orderdesk.roles import Role
-from orders.models import Order, OrderEvent, OrderLine
-from orders.services import order_number
+from orders.models import Order, OrderEvent
 from tests.e2e.conftest import log_in, screenshot
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
-    ContactFactory,
-    DeliveryAddressFactory,
     DepartmentFactory,
-    ProductFactory,
-    ProductPriceFactory,
     make_staff,
+    placed_order,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,32 +38,11 @@ def test_the_manager_moves_an_order_along_from_its_page_by_keyboard(page, wholes
     operator = make_staff(role=Role.OPERATOR, first_name="Анна", last_name="Смирнова")
     retail = ClientTypeFactory(code="retail", name="Розница", department=wholesale)
     client = ClientFactory(name="ООО «Ромашка»", client_type=retail, manager=manager)
-    address = DeliveryAddressFactory(client=client, address="Москва, ул. Складская, д. 7")
-    receiver = ContactFactory(client=client, name="Приёмщик Иван", can_receive_goods=True)
-    product = ProductFactory(name="Сыр Гауда")
-    column = retail.default_price_column
-    ProductPriceFactory(product=product, column=column, price=Decimal("640.00"))
-    order = Order.objects.create(
+    order = placed_order(
         client=client,
         operator=operator,
-        status=Order.Status.ACCEPTED,
-        price_column=column,
-        total=Decimal("1280.00"),
         delivery_date=timezone.localdate(),
-        delivery_address=address,
-        receiver=receiver,
         payment_form=Order.PaymentForm.CASH,
-        accepted_at=timezone.now(),
-    )
-    order.number = order_number(order)
-    order.save(update_fields=["number"])
-    OrderLine.objects.create(
-        order=order,
-        product=product,
-        quantity=Decimal("2"),
-        unit_price=Decimal("640.00"),
-        price_column=column,
-        line_total=Decimal("1280.00"),
     )
     log_in(page, "manager")
 

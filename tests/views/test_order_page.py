@@ -12,17 +12,15 @@ from clients.models import Receivable
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from orders.logs import number_from_text
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent
 from orders.services import order_number
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
     ContactFactory,
-    DeliveryAddressFactory,
     DepartmentFactory,
-    ProductFactory,
-    ProductPriceFactory,
     make_staff,
+    placed_order,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,37 +53,10 @@ def order(department, manager, operator) -> Order:
     client = ClientFactory(
         name="ООО «Ромашка»", client_type=ctype, manager=manager, credit_limit=Decimal("10000")
     )
-    address = DeliveryAddressFactory(client=client, address="Москва, ул. Складская, д. 7")
-    receiver = ContactFactory(
+    ContactFactory(
         client=client, name="Приёмщик Иван", email="ivan@romashka.example", can_receive_goods=True
     )
-    column = ctype.default_price_column
-    product = ProductFactory(name="Сыр Гауда")
-    ProductPriceFactory(product=product, column=column, price=Decimal("640.00"))
-    order = Order.objects.create(
-        client=client,
-        operator=operator,
-        status=Order.Status.ACCEPTED,
-        price_column=column,
-        total=Decimal("1280.00"),
-        delivery_date=timezone.localdate() + timedelta(days=1),
-        delivery_window="10:00–14:00",
-        delivery_address=address,
-        receiver=receiver,
-        payment_form=Order.PaymentForm.BANK_TRANSFER,
-        accepted_at=timezone.now(),
-    )
-    order.number = order_number(order)
-    order.save(update_fields=["number"])
-    OrderLine.objects.create(
-        order=order,
-        product=product,
-        quantity=Decimal("2"),
-        unit_price=Decimal("640.00"),
-        price_column=column,
-        line_total=Decimal("1280.00"),
-    )
-    return order
+    return placed_order(client=client, operator=operator)
 
 
 def page(order):
