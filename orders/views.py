@@ -137,7 +137,9 @@ def _context(request, call, order, stage: str, **extra) -> dict:
         )
         try:
             context["hints"] = threshold_hints(
-                order.client, [(ln.product, ln.quantity) for ln in lines]
+                order.client,
+                [(ln.product, ln.quantity) for ln in lines],
+                priced=getattr(order, "quote", None),  # the one the change just made
             )
         except OrderError as error:  # e.g. a line's product lost its price meanwhile
             context["hints"] = []
@@ -226,10 +228,9 @@ def _change_order(request, call_id: int, form_class, change):
     errors = [] if form.is_valid() else _form_errors(form)
     if not errors:
         try:
-            change(order, form.cleaned_data)
+            order = change(order, form.cleaned_data)  # re-read under the lock by the service
         except OrderError as error:
             errors = _error_messages(error)
-    order.refresh_from_db()
     return _after_change(request, call, order, errors)
 
 
@@ -299,7 +300,7 @@ def answer_offer(request, call_id: int):
         request,
         call_id,
         OfferAnswerForm,
-        lambda order, data: services.record_offer(order=order, by=request.user, **data),
+        lambda order, data: services.record_offer(order=order, by=request.user, **data).order,
     )
 
 
