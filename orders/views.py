@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
 from calls.views import own_call, step_url
-from clients.debt import with_order
+from clients.debt import check_debt, with_order
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
 from orderdesk.scope import review_scope
@@ -57,13 +57,13 @@ STAGE_URLS = {stage: f"orders:{stage.value}" for stage in Stage}
 
 
 def call_order(call) -> Order | None:
-    """The call's order: the one placed, else its (first) draft."""
-    placed = (
-        Order.objects.filter(call=call).exclude(status=Order.Status.DRAFT).order_by("-pk").first()
-    )
-    if placed is not None:
-        return placed
-    return Order.objects.filter(call=call, status=Order.Status.DRAFT).order_by("pk").first()
+    """The call's order: the (latest) one placed, else its (first) draft. One query: a
+    call has an order or two."""
+    orders = list(Order.objects.filter(call=call).order_by("pk"))
+    placed = [order for order in orders if order.status != Order.Status.DRAFT]
+    if placed:
+        return placed[-1]
+    return orders[0] if orders else None
 
 
 def _draft(request, call_id: int):
@@ -105,11 +105,17 @@ def _to_stage(request, call, order, stage: Stage, messages_: list[str]):
     return redirect(STAGE_URLS[stage], call_id=call.pk)
 
 
-def _context(request, call, order, stage: str, **extra) -> dict:
+def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
+    """The stage's context; ``card=False`` (a change on the entry panel) reads the debt
+    check only, not the whole client card, which that response does not show."""
     lines = extra.pop("lines", None)
     if lines is None:
         lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
-    card = client_card(order.client)
+    if card:
+        card = client_card(order.client)
+        debt = card.debt
+    else:
+        card, debt = None, check_debt(order.client)
     on_screen = suggest(order) if stage == "entry" else None
     context = {
         "call": call,
@@ -118,7 +124,7 @@ def _context(request, call, order, stage: str, **extra) -> dict:
         "stage": stage,
         "stages": ORDER_STAGES,
         "card": card,
-        "debt_after": with_order(card.debt, services.pending_exposure(order)),
+        "debt_after": with_order(debt, services.pending_exposure(order)),
         "upsell": upsell_status(order, suggestions=on_screen),
         "nav_active": "console",
     }
@@ -223,7 +229,7 @@ def _change_order(request, call_id: int, form_class, change):
     """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render."""
     call, order, away = _draft(request, call_id)
     if away:
-        return away
+        return _away(request, away)
     form = form_class(request.POST)
     errors = [] if form.is_valid() else _form_errors(form)
     if not errors:
@@ -251,7 +257,7 @@ def add_line(request, call_id: int):
 def change_line(request, call_id: int, product_id: int):
     call, order, away = _draft(request, call_id)
     if away:
-        return away
+        return _away(request, away)
     line = order.lines.filter(product_id=product_id).select_related("product").first()
     if line is None:
         raise Http404(_("That line is not on this order."))
@@ -290,7 +296,7 @@ def repeat_last(request, call_id: int):
             notices.append(
                 _("Not repeated (no longer sold or priced): %(names)s") % {"names": names}
             )
-    return _after_change(request, call, order, errors, notices=notices)
+    return _after_change(request, call, order, errors, notices=notices, panel=False)
 
 
 @order_required
@@ -304,7 +310,15 @@ def answer_offer(request, call_id: int):
     )
 
 
-def _after_change(request, call, order, errors, *, notices=()):
+def _after_change(request, call, order, errors, *, notices=(), panel=True):
+    """htmx: the entry panel (search, lines, totals, hints) with the messages, the offers
+    and the next-step row as out-of-band swaps; not the call frame or the client card.
+    ``panel=False``: the whole ``#order-main`` (repeating the last order)."""
+    if request.htmx and panel:
+        context = _context(
+            request, call, order, "entry", card=False, errors=errors, notices=list(notices)
+        )
+        return render(request, "orders/entry.html#order-change", context)
     if request.htmx:
         return _render(request, call, order, "entry", errors=errors, notices=list(notices))
     for error in errors:
@@ -423,6 +437,14 @@ class ReadBackLine:
         self.quantity = line.quantity
         self.unit_price, self.line_total = quoted.unit_price, quoted.line_total
         self.price_column, self.rule = quoted.column, quoted.rule
+
+
+def _away(request, away):
+    """A change posted from the entry panel when the call or order moved on: htmx loads
+    the page it is sent to (the panel is no place for another step)."""
+    if request.htmx and away.status_code in (301, 302):
+        return HttpResponseClientRedirect(away["Location"])
+    return away
 
 
 def _go(request, url):
