@@ -12,3 +12,7 @@ class OrderdeskConfig(AppConfig):
         from orderdesk.security.sessions import mark_signed_in
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="orderdesk_idle_timeout")
+
+        from orderdesk import permissions
+
+        permissions.connect()  # cached permission sets dropped on any change

@@ -141,7 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while the user name or the address is locked out.
     "orderdesk.security.throttling.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the permission sets in the cache (orderdesk.permissions).
+    "orderdesk.permissions.CachedModelBackend",
 ]
 
 LOGIN_URL = "login"

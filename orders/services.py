@@ -599,12 +599,15 @@ def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
         elif _priced_state(line) != getattr(line, "_stored", None):
             changed.append(line)
     order.quote = priced
+    # The lines as now stored (with product, column and rule), for the caller to show.
+    order.priced_lines = sorted(lines, key=lambda line: line.pk or 0)
     if changed:
         OrderLine.objects.bulk_update(
             changed, ["quantity", "unit_price", "price_column", "rule", "line_total"]
         )
     if new:
         OrderLine.objects.bulk_create(new)
+        order.priced_lines.sort(key=lambda line: line.pk or 0)
     order.total = priced.total
     order.price_column = priced.column
     order.save(update_fields=["total", "price_column"])

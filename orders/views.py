@@ -109,6 +109,8 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
     """The stage's context; ``card=False`` (a change on the entry panel) reads the debt
     check only, not the whole client card, which that response does not show."""
     lines = extra.pop("lines", None)
+    if lines is None and stage == "entry":
+        lines = getattr(order, "priced_lines", None)  # what the change just wrote, in hand
     if lines is None:
         lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
     if card:
@@ -117,6 +119,9 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
     else:
         card, debt = None, check_debt(order.client)
     on_screen = suggest(order) if stage == "entry" else None
+    offers = None
+    if stage == "entry":
+        offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
     context = {
         "call": call,
         "order": order,
@@ -125,7 +130,7 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         "stages": ORDER_STAGES,
         "card": card,
         "debt_after": with_order(debt, services.pending_exposure(order)),
-        "upsell": upsell_status(order, suggestions=on_screen),
+        "upsell": upsell_status(order, suggestions=on_screen, offers=offers),
         "nav_active": "console",
     }
     if stage == "entry":
@@ -138,9 +143,7 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
             }
             for s in on_screen
         ]
-        context["offers"] = list(
-            order.offers.select_related("product").order_by("offered_at", "pk")
-        )
+        context["offers"] = offers
         try:
             context["hints"] = threshold_hints(
                 order.client,
