@@ -75,7 +75,7 @@ def _draft(request, call_id: int):
     order is accepted that order is returned: the pages send the operator to the done page
     and the services refuse any change.
     """
-    call = own_call(request, call_id)
+    call = own_call(request, call_id, related=())  # the order carries the client
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
@@ -218,7 +218,7 @@ def start(request, call_id: int):
 @order_required
 @require_GET
 def search(request, call_id: int):
-    call = own_call(request, call_id)
+    call = own_call(request, call_id, related=("client__client_type__default_price_column",))
     query = request.GET.get("q", "").strip()
     products = product_search(q=query, client=call.client) if call.client_id else []
     return render(
