@@ -1272,6 +1272,7 @@ class _Stats:
         self.lock = threading.Lock()
         self.times: list[float] = []
         self.errors = 0
+        self.accepted = 0  # orders accepted: the walk went all the way
 
     def record(self, seconds: float, *, ok: bool) -> None:
         with self.lock:
@@ -1338,6 +1339,7 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
     """One call: identify → purpose → order → search → 3 lines → offers → delivery →
     review → accept. Stops early (no error) where the call is routed elsewhere."""
     import re
+    from urllib.parse import quote
 
     _s, _h, console = session.request("GET", "/console/")
     status, headers, _t = session.request("POST", "/console/start/", {"phone": phone}, hx=True)
@@ -1352,7 +1354,7 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
     _s, _h, entry = session.request("GET", f"{call}/order/")
     for _i in range(3):
         term = rng.choice(terms)
-        _s, _h, results = session.request("GET", f"{call}/order/search/?q={term}", hx=True)
+        _s, _h, results = session.request("GET", f"{call}/order/search/?q={quote(term)}", hx=True)
         products = re.findall(r'name="product" value="(\d+)"', results)
         if products:
             session.request(
@@ -1380,7 +1382,9 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
     _s, _h, review = session.request("POST", f"{call}/order/delivery/", fields, hx=True)
     fields = _form_fields(review, "/order/accept/")
     if fields.get("expected_total"):
-        session.request("POST", f"{call}/order/accept/", fields, hx=True)
+        _s, headers, _t = session.request("POST", f"{call}/order/accept/", fields, hx=True)
+        if "/order/done/" in headers.get("hx-redirect", ""):
+            session.stats.accepted += 1
 
 
 def _manager_walk(session: _Session, rng) -> None:
@@ -1403,10 +1407,14 @@ def _stage(base: str, operators: int, seconds: float, max_requests: int, phones,
             stats.record(0, ok=False)
             return
         while time.monotonic() < stop and len(stats.times) < max_requests:
-            if kind == "op":
-                _operator_walk(session, rng.choice(phones), terms, rng)
-            else:
-                _manager_walk(session, rng)
+            try:
+                if kind == "op":
+                    _operator_walk(session, rng.choice(phones), terms, rng)
+                else:
+                    _manager_walk(session, rng)
+            except Exception:  # a broken walk is an error, never a silent stop
+                stats.record(0, ok=False)
+                session.conn.close()
 
     threads = [threading.Thread(target=worker, args=("op", i)) for i in range(operators)]
     threads += [threading.Thread(target=worker, args=("mgr", i)) for i in range(managers)]
@@ -1426,6 +1434,7 @@ def _stage(base: str, operators: int, seconds: float, max_requests: int, phones,
         "p50": p(0.50),
         "p95": p(0.95),
         "errors": stats.errors,
+        "accepted": stats.accepted,
     }
 
 
@@ -1470,7 +1479,7 @@ def traffic_main(argv: list[str]) -> None:
     errors = 0
     print(
         f"{'operators':>9} {'managers':>8} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
-        f"{'p95 ms':>7} {'errors':>6}"
+        f"{'p95 ms':>7} {'errors':>6} {'orders':>6}"
     )
     for operators in [int(n) for n in args.operators.split(",") if n.strip()]:
         if not 0 < operators <= 20:
@@ -1479,7 +1488,7 @@ def traffic_main(argv: list[str]) -> None:
         errors += r["errors"]
         print(
             f"{r['operators']:>9} {r['managers']:>8} {r['requests']:>8} {r['rps']:>7.1f} "
-            f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['errors']:>6}",
+            f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['errors']:>6} {r['accepted']:>6}",
             flush=True,
         )
         if r["p95"] < P95_TARGET_MS and (best is None or r["rps"] > best["rps"]):
