@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from clients.debt import rub
 from clients.models import Client
+from orderdesk import localcache
 from orders.errors import OrderInvalid, PriceMissing
 from orders.models import DiscountRule, PriceColumn, Product, ProductPrice
 
@@ -311,6 +311,7 @@ def _valid_quantity(product: Product, quantity) -> Decimal:
 
 
 RULES_CACHE_KEY = "orders.pricing.rules"
+RULES_VERSION_KEY = "orders.pricing.rules-version"
 RULES_CACHE_SECONDS = 600  # a safety net: every change of a rule or column forgets them
 
 
@@ -322,7 +323,8 @@ def _rule_book() -> list[DiscountRule]:
     signals in ``orders.signals`` on any change of a rule, its conditions or a price
     column) drops the entry on every app server sharing the cache.
     """
-    book = cache.get(RULES_CACHE_KEY)
+    key = f"{RULES_CACHE_KEY}:{localcache.version(RULES_VERSION_KEY)}"
+    book = localcache.copies.get(key)
     if book is not None:
         return book
     rules = list(
@@ -349,15 +351,15 @@ def _rule_book() -> list[DiscountRule]:
     for rule in rules:
         rule.has_categories = bool(rule.category_ids)
         rule.has_products = bool(rule.product_ids)
-    cache.set(RULES_CACHE_KEY, rules, RULES_CACHE_SECONDS)
+    localcache.copies.set(key, rules, RULES_CACHE_SECONDS)
     return rules
 
 
 def forget_rules() -> None:
-    """Drop the cached rule book (now and again when the current transaction commits,
-    so that no request re-caches what the transaction is about to change)."""
-    cache.delete(RULES_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(RULES_CACHE_KEY))
+    """Drop the cached rule book: a new version now and again when the current transaction
+    commits, so that no request keeps what the transaction is about to change."""
+    localcache.bump(RULES_VERSION_KEY)
+    transaction.on_commit(lambda: localcache.bump(RULES_VERSION_KEY))
 
 
 def _candidate_rules(

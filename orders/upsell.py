@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from orderdesk import localcache
 from orders.models import Order, OrderLine, Product, ProductPrice, Promotion, UpsellOffer
 from orders.selectors import PLACED_STATUSES, traditional_products
 
@@ -101,20 +102,20 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
     def cached_offerable(path: str = "") -> Q:
         return offerable(path, of_order=False)
 
-    version = cache.get_or_set(CATALOGUE_VERSION_KEY, 0, None)
+    version = localcache.version(CATALOGUE_VERSION_KEY)
     language = get_language() or ""
     type_key = f"upsell:pools:{version}:{client.client_type_id}:{on.isoformat()}:{language}"
     stamp = client.last_order_at.timestamp() if client.last_order_at else 0
     client_key = f"upsell:traditional:{version}:{client.pk}:{stamp}:{on.isoformat()}:{language}"
-    type_pools = cache.get(type_key)
+    type_pools = localcache.copies.get(type_key)
     if type_pools is None:
         type_pools = {
             Reason.SPECIAL: _special(client, on, cached_offerable, POOL_KEPT),
             Reason.NEW: _new(on, cached_offerable, POOL_KEPT),
             Reason.TYPE_POPULAR: _type_popular(client, on, cached_offerable, POOL_KEPT),
         }
-        cache.set(type_key, type_pools, POOL_SECONDS)
-    traditional = cache.get(client_key)
+        localcache.copies.set(type_key, type_pools, POOL_SECONDS)
+    traditional = cache.get(client_key)  # per client: the shared cache only
     if traditional is None:
         traditional = _traditional(client, on, cached_offerable, POOL_KEPT)
         cache.set(client_key, traditional, POOL_SECONDS)
@@ -142,10 +143,7 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
 def forget_pools() -> None:
     """A product, price, promotion or client type changed: every cached pool is dropped
     (a new version key; the old entries expire on their own)."""
-    try:
-        cache.incr(CATALOGUE_VERSION_KEY)
-    except ValueError:  # not set yet
-        cache.set(CATALOGUE_VERSION_KEY, 1, None)
+    localcache.bump(CATALOGUE_VERSION_KEY)
 
 
 def _on_order(order: Order) -> set[int]:
