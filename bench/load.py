@@ -1184,5 +1184,326 @@ def main() -> None:
     log(f"total {time.monotonic() - started:.1f} s")
 
 
+# --- mixed operator workload over HTTP (`bench/load.py traffic`) ---------------------------
+#
+#     .venv/bin/python bench/load.py traffic --url http://127.0.0.1:8000 \
+#         --database-url postgres://postgres@127.0.0.1:5432/orderdesk_bench \
+#         --operators 2,4,8,16 --seconds 30
+#
+# N simulated operators (bench_op01…) each walk identify → purpose → order → search →
+# add lines → offers → delivery → review → accept against a running server (gunicorn with
+# the production settings), with managers (bench_mgr01…) paging the call and order logs.
+# Each stage runs --seconds with its number of operators (at most --max-requests in all);
+# the report gives req/s, p50/p95 and errors per stage and the highest req/s sustained at
+# p95 < 300 ms. The server is reached over plain HTTP on 127.0.0.1 only and told it sits
+# behind the TLS proxy (X-Forwarded-Proto: https), as in production.
+
+P95_TARGET_MS = 300.0
+
+
+class _Session:
+    """One simulated user: a keep-alive connection and its own cookies (secure cookies are
+    kept although the hop to 127.0.0.1 is plain HTTP, as behind the TLS proxy)."""
+
+    def __init__(self, base: str, stats, timeout: float = 10.0):
+        import http.client
+
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        self.cookies: dict[str, str] = {}
+        self.stats = stats
+
+    def request(self, method: str, path: str, data: dict | None = None, *, hx: bool = False):
+        from urllib.parse import urlencode
+
+        headers = {
+            "Host": f"{self.host}:{self.port}",
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://{self.host}:{self.port}/",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        body = None
+        if data is not None:
+            body = urlencode(data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if "csrftoken" in self.cookies:
+                headers["X-CSRFToken"] = self.cookies["csrftoken"]
+        if hx:
+            headers["HX-Request"] = "true"
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except OSError:
+            self.conn.close()
+            self.stats.record(time.perf_counter() - started, ok=False)
+            return 0, {}, ""
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        status = response.status
+        self.stats.record(time.perf_counter() - started, ok=status < 400)
+        return status, {k.lower(): v for k, v in response.getheaders()}, text
+
+    def log_in(self, username: str) -> bool:
+        import re
+
+        _s, _h, page = self.request("GET", "/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        status, headers, _t = self.request(
+            "POST",
+            "/login/",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+        )
+        return status == 302 and "sessionid" in self.cookies
+
+
+class _Stats:
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+        self.times: list[float] = []
+        self.errors = 0
+        self.accepted = 0  # orders accepted: the walk went all the way
+
+    def record(self, seconds: float, *, ok: bool) -> None:
+        with self.lock:
+            self.times.append(seconds * 1000)
+            if not ok:
+                self.errors += 1
+
+
+def _form_fields(html: str, form_id_or_action: str) -> dict:
+    """The values a browser would post for the form whose action contains the text."""
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.fields, self.select, self.first_option = False, {}, None, None
+            self.textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = form_id_or_action in (a.get("action") or "")
+            elif not self.inside:
+                return
+            elif tag == "input" and a.get("name"):
+                kind = (a.get("type") or "text").lower()
+                if kind in ("radio", "checkbox"):
+                    if "checked" in a:
+                        self.fields[a["name"]] = a.get("value", "on")
+                    elif kind == "radio":
+                        self.fields.setdefault(a["name"], a.get("value", ""))
+                elif kind not in ("submit", "button"):
+                    self.fields[a["name"]] = a.get("value", "")
+            elif tag == "select":
+                self.select, self.first_option = a.get("name"), None
+            elif tag == "option" and self.select:
+                if self.first_option is None and a.get("value"):
+                    self.first_option = a.get("value")
+                    self.fields.setdefault(self.select, a["value"])
+                if "selected" in a:
+                    self.fields[self.select] = a.get("value", "")
+            elif tag == "textarea":
+                self.textarea = a.get("name")
+                self.fields[self.textarea] = ""
+
+        def handle_data(self, data):
+            if self.inside and self.textarea:
+                self.fields[self.textarea] += data
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.inside = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+    parser = Parser()
+    parser.feed(html)
+    return parser.fields
+
+
+def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None:
+    """One call: identify → purpose → order → search → 3 lines → offers → delivery →
+    review → accept. Stops early (no error) where the call is routed elsewhere."""
+    import re
+    from urllib.parse import quote
+
+    _s, _h, console = session.request("GET", "/console/")
+    status, headers, _t = session.request("POST", "/console/start/", {"phone": phone}, hx=True)
+    found = re.search(r"/calls/(\d+)/", headers.get("hx-redirect", ""))
+    if not found:
+        return
+    call = f"/calls/{found.group(1)}"
+    session.request("GET", f"{call}/purpose/")
+    _s, headers, _t = session.request("POST", f"{call}/purpose/", {"purpose": "order"}, hx=True)
+    if "/order/" not in headers.get("hx-redirect", ""):
+        return  # routed to a manager (key client, debt): a shorter call
+    _s, _h, entry = session.request("GET", f"{call}/order/")
+    for _i in range(3):
+        term = rng.choice(terms)
+        _s, _h, results = session.request("GET", f"{call}/order/search/?q={quote(term)}", hx=True)
+        products = re.findall(r'name="product" value="(\d+)"', results)
+        if products:
+            session.request(
+                "POST",
+                f"{call}/order/lines/",
+                {"product": rng.choice(products[:5]), "quantity": "2"},
+                hx=True,
+            )
+    for _i in range(3):
+        _s, _h, panel = session.request("GET", f"{call}/order/", hx=True)
+        offer = re.search(
+            r'name="product" value="(\d+)">\s*<input type="hidden" name="reason" value="(\w+)"',
+            panel,
+        )
+        if not offer:
+            break
+        session.request(
+            "POST",
+            f"{call}/order/offers/",
+            {"product": offer.group(1), "reason": offer.group(2), "response": "declined"},
+            hx=True,
+        )
+    _s, _h, delivery = session.request("GET", f"{call}/order/delivery/", hx=True)
+    fields = _form_fields(delivery, "/order/delivery/")
+    _s, _h, review = session.request("POST", f"{call}/order/delivery/", fields, hx=True)
+    fields = _form_fields(review, "/order/accept/")
+    if fields.get("expected_total"):
+        _s, headers, _t = session.request("POST", f"{call}/order/accept/", fields, hx=True)
+        if "/order/done/" in headers.get("hx-redirect", ""):
+            session.stats.accepted += 1
+
+
+def _manager_walk(session: _Session, rng) -> None:
+    for path in ("/logs/calls/", "/logs/orders/"):
+        session.request("GET", path)
+
+
+def _stage(base: str, operators: int, seconds: float, max_requests: int, phones, terms):
+    import threading
+
+    stats = _Stats()
+    stop = time.monotonic() + seconds
+    managers = max(1, operators // 4)
+
+    def worker(kind: str, n: int):
+        rng = random.Random(BASE_SEED * 1000 + n)
+        session = _Session(base, stats)
+        user = f"bench_op{n + 1:02d}" if kind == "op" else f"bench_mgr{11 + n:02d}"
+        if not session.log_in(user):
+            stats.record(0, ok=False)
+            return
+        while time.monotonic() < stop and len(stats.times) < max_requests:
+            try:
+                if kind == "op":
+                    _operator_walk(session, rng.choice(phones), terms, rng)
+                else:
+                    _manager_walk(session, rng)
+            except Exception:  # a broken walk is an error, never a silent stop
+                stats.record(0, ok=False)
+                session.conn.close()
+
+    threads = [threading.Thread(target=worker, args=("op", i)) for i in range(operators)]
+    threads += [threading.Thread(target=worker, args=("mgr", i)) for i in range(managers)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 30)
+    elapsed = time.monotonic() - started
+    times = sorted(stats.times)
+    p = lambda q: times[max(0, int(q * len(times)) - 1)] if times else float("nan")  # noqa: E731
+    return {
+        "operators": operators,
+        "managers": managers,
+        "requests": len(times),
+        "rps": len(times) / elapsed if elapsed else 0.0,
+        "p50": p(0.50),
+        "p95": p(0.95),
+        "errors": stats.errors,
+        "accepted": stats.accepted,
+    }
+
+
+def _traffic_phones(url: str, limit: int = 2000) -> list[str]:
+    """Numbers of frequent, non-key clients without overdue debt (the order path)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """
+            SELECT p.number FROM clients_clientphone p
+            JOIN clients_client c ON c.id = p.client_id
+            JOIN clients_clienttype t ON t.id = c.client_type_id
+            WHERE NOT t.is_key AND c.id <= %s AND NOT EXISTS (
+                SELECT 1 FROM clients_receivable r
+                WHERE r.client_id = c.id AND r.due_date < now() AND r.paid_amount < r.amount)
+            ORDER BY p.id LIMIT %s
+            """,
+            [limit * 5, limit],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def traffic_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench/load.py traffic")
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--database-url", help="where to read client numbers; default as load")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--operators", default="2,4,8,16", help="operators per stage")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per stage (at most 300)")
+    parser.add_argument("--max-requests", type=int, default=20000, help="per stage")
+    args = parser.parse_args(argv)
+    if (urlsplit(args.url).hostname or "") not in LOCAL_HOSTS:
+        sys.exit(f"refusing {args.url!r}: only 127.0.0.1 / localhost may be targeted")
+    db = database_url(args.database_url, args.scale)
+    check_local(db)
+    seconds = min(args.seconds, 300.0)
+    phones = _traffic_phones(db)
+    if not phones:
+        sys.exit("no client numbers found: load the data set first")
+    best = None
+    errors = 0
+    print(
+        f"{'operators':>9} {'managers':>8} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
+        f"{'p95 ms':>7} {'errors':>6} {'orders':>6}"
+    )
+    for operators in [int(n) for n in args.operators.split(",") if n.strip()]:
+        if not 0 < operators <= 20:
+            sys.exit("operators per stage: 1…20 (bench_op01…20)")
+        r = _stage(args.url, operators, seconds, args.max_requests, phones, W.SEARCH_TERMS)
+        errors += r["errors"]
+        print(
+            f"{r['operators']:>9} {r['managers']:>8} {r['requests']:>8} {r['rps']:>7.1f} "
+            f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['errors']:>6} {r['accepted']:>6}",
+            flush=True,
+        )
+        if r["p95"] < P95_TARGET_MS and (best is None or r["rps"] > best["rps"]):
+            best = r
+    if best:
+        print(
+            f"sustained: {best['rps']:.1f} req/s at p95 {best['p95']:.0f} ms "
+            f"({best['operators']} operators); errors in all: {errors}"
+        )
+    else:
+        print(f"no stage kept p95 under {P95_TARGET_MS:.0f} ms; errors in all: {errors}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["traffic"]:
+        traffic_main(sys.argv[2:])
+    else:
+        main()

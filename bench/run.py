@@ -223,6 +223,7 @@ def run_call_script(bench, http, operator, clients, products, n, warmup, rng):
     from calls.models import Call
     from orders import services
     from orders.models import Order
+    from orders.upsell import suggest
 
     drafts = []
     for i in Budget(n, warmup, "call script"):
@@ -294,6 +295,28 @@ def run_call_script(bench, http, operator, clients, products, n, warmup, rng):
             warm=warm,
             expect=status_ok,
         )
+        bench.measure(
+            "change line: POST …/order/lines/<id>/",
+            "htmx",
+            http.post,
+            f"/calls/{call_id}/order/lines/{picks[0].pk}/",
+            {"quantity": quantity_for(picks[0])},
+            headers=HX,
+            warm=warm,
+            expect=status_ok,
+        )
+        offer = suggest(Order.objects.select_related("client__client_type").get(pk=order.pk))
+        if offer:  # what the operator would see offered first
+            bench.measure(
+                "answer offer: POST …/order/offers/",
+                "htmx",
+                http.post,
+                f"/calls/{call_id}/order/offers/",
+                {"product": offer[0].product.pk, "reason": offer[0].reason, "response": "declined"},
+                headers=HX,
+                warm=warm,
+                expect=status_ok,
+            )
         drafts.append(order.pk)
     assert Call.objects.filter(operator=operator, status="open").count() == 1
     return drafts

@@ -44,27 +44,39 @@ def _create(*, call_id: int, kind: str, by, data: dict) -> CallEvent:
 
 
 def call_started(*, call: Call, by) -> CallEvent:
-    return _create(
-        call_id=call.pk,
-        kind=Kind.STARTED,
-        by=by,
-        data={"phone": call.phone, "direction": call.direction},
-    )
+    return _create(call_id=call.pk, kind=Kind.STARTED, by=by, data=_started_data(call))
 
 
 def caller_identified(*, call: Call, by) -> CallEvent:
     """The number was looked up: the client found (``call.client``) or nobody."""
-    client = call.client if call.client_id else None
-    return _create(
-        call_id=call.pk,
-        kind=Kind.IDENTIFIED,
-        by=by,
-        data={
-            "known": client is not None,
-            "client_id": client.pk if client else None,
-            "client": client.name if client else None,
-        },
+    return _create(call_id=call.pk, kind=Kind.IDENTIFIED, by=by, data=_identified_data(call))
+
+
+def call_started_and_identified(*, call: Call, by) -> list[CallEvent]:
+    """``call_started`` then ``caller_identified``, in one insert."""
+    at = timezone.now()
+    return CallEvent.objects.bulk_create(
+        [
+            CallEvent(call_id=call.pk, at=at, by=by, kind=kind, data=_json(data))
+            for kind, data in (
+                (Kind.STARTED, _started_data(call)),
+                (Kind.IDENTIFIED, _identified_data(call)),
+            )
+        ]
     )
+
+
+def _started_data(call: Call) -> dict:
+    return {"phone": call.phone, "direction": call.direction}
+
+
+def _identified_data(call: Call) -> dict:
+    client = call.client if call.client_id else None
+    return {
+        "known": client is not None,
+        "client_id": client.pk if client else None,
+        "client": client.name if client else None,
+    }
 
 
 def client_registered(*, call: Call, by, client: Client) -> CallEvent:

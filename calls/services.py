@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,6 +71,29 @@ def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
     events.abandoned(call_ids=ids, by=by, at=now, note=note)
 
 
+def _abandon_open_calls(operator, *, now) -> None:
+    """Close the operator's open calls as abandoned (a new call started): one
+    ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none."""
+    table = connection.ops.quote_name(Call._meta.db_table)
+    outcomes = connection.ops.quote_name(CallOutcome._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, ended_at = %s, outcome_id = "  # noqa: S608
+            f"(SELECT id FROM {outcomes} WHERE code = %s) "
+            f"WHERE operator_id = %s AND status = %s RETURNING id",
+            [
+                Call.Status.ABANDONED,
+                connection.ops.adapt_datetimefield_value(now),
+                OutcomeCode.ABANDONED,
+                operator.pk,
+                Call.Status.OPEN,
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        events.abandoned(call_ids=ids, by=operator, at=now, note="a new call started")
+
+
 # --- starting and identifying -------------------------------------------------------
 
 
@@ -95,11 +118,7 @@ def start_call(
             raise CallError(_("This task is already closed."))
 
     now = timezone.now()
-    others = list(
-        Call.objects.select_for_update().filter(operator=operator, status=Call.Status.OPEN)
-    )
-    if others:
-        _abandon(others, now=now, by=operator, note="a new call started")
+    _abandon_open_calls(operator, now=now)
 
     client = find_client_by_phone(number)
     if client is None and task is not None and task.client_id is not None:
@@ -113,10 +132,10 @@ def start_call(
         started_at=now,
     )
     call.step = next_step(call)
-    call.full_clean()
+    # The client, operator and task were just read: no existence queries for them.
+    call.full_clean(exclude=["client", "operator", "task"])
     call.save()
-    events.call_started(call=call, by=operator)
-    events.caller_identified(call=call, by=operator)
+    events.call_started_and_identified(call=call, by=operator)
     return call
 
 

@@ -59,17 +59,21 @@ def step_url(call: Call, step: str) -> str:
     return reverse("calls:step", args=[call.pk, step])
 
 
-def own_call(request, call_id: int) -> Call:
-    """The operator's own call; someone else's id is a 404 and changes nothing."""
+CALL_RELATED = (
+    "client__client_type__default_price_column",
+    "client__client_type__department",
+    "client__manager__staff_profile",
+    "outcome",
+)
+
+
+def own_call(request, call_id: int, *, related: tuple[str, ...] = CALL_RELATED) -> Call:
+    """The operator's own call; someone else's id is a 404 and changes nothing.
+
+    ``related``: what the step shows of the call (the client card needs all of it; an
+    order step only the call row, its order carries the client)."""
     return get_object_or_404(
-        Call.objects.select_related(
-            "client__client_type__default_price_column",
-            "client__client_type__department",
-            "client__manager__staff_profile",
-            "outcome",
-        ),
-        pk=call_id,
-        operator=request.user,
+        Call.objects.select_related(*related), pk=call_id, operator=request.user
     )
 
 

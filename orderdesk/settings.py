@@ -119,6 +119,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs more than it saves on the console's short queries.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
+# One cache for the pricing rules, suggestion pools and other read-mostly data. With
+# REDIS_URL (e.g. redis://127.0.0.1:6379/1) it is shared by every app server, so an
+# invalidation on one is seen by all; without it, local memory (``make run`` needs nothing).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "orderdesk"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,7 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while the user name or the address is locked out.
     "orderdesk.security.throttling.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the permission sets in the cache (orderdesk.permissions).
+    "orderdesk.permissions.CachedModelBackend",
 ]
 
 LOGIN_URL = "login"

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Products and orders")
+
+    def ready(self):
+        from orders import signals  # noqa: F401  (cache invalidation)

@@ -9,11 +9,11 @@
   price column or takes ``discount_percent`` off the base price.
 - Unit prices and line totals are rounded to the kopeck, half up.
 
-Queries do not grow with the number of lines: one for the candidate rules (client type,
-client, dates, activity and "could touch one of these products" are filtered in SQL), two
-prefetches for their category and product conditions (restricted to the order's
-categories and products), one for every price needed, plus at most two to read the
-client's type and column when the caller did not ``select_related`` them.
+Queries do not grow with the number of lines: one for every price needed. The rules and
+their condition sets are read once and cached (``_rule_book``; dropped on any change of a
+rule, its conditions or a price column by ``orders.signals``) and matched in Python; at
+most two more read the client's type and column when the caller did not
+``select_related`` them.
 """
 
 from __future__ import annotations
@@ -24,15 +24,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from clients.debt import rub
 from clients.models import Client
+from orderdesk import localcache
 from orders.errors import OrderInvalid, PriceMissing
-from orders.models import DiscountRule, PriceColumn, Product, ProductCategory, ProductPrice
+from orders.models import DiscountRule, PriceColumn, Product, ProductPrice
 
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -71,6 +73,8 @@ class Quote:
     lines: list[QuotedLine]
     total: Decimal
     amount: Decimal = ZERO  # Σ quantity × base price: the amount rule conditions see
+    # What the quote was computed from, so that threshold_hints can reuse it.
+    context: _Context | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -145,17 +149,27 @@ def quote(client: Client, lines: list[tuple[Product, Decimal]], *, on: date | No
         lines=quoted,
         total=sum((line.line_total for line in quoted), ZERO),
         amount=ctx.amount.quantize(KOPECK, ROUND_HALF_UP),
+        context=ctx,
     )
 
 
 def threshold_hints(
-    client: Client, lines: list[tuple[Product, Decimal]], *, on: date | None = None
+    client: Client,
+    lines: list[tuple[Product, Decimal]],
+    *,
+    on: date | None = None,
+    priced: Quote | None = None,
 ) -> list[Hint]:
     """Rules the order nearly reaches: within 10 % below a minimum order amount or a
     minimum line quantity, for a rule that otherwise matches and would beat the rule that
     prices the line now. Best rule first; the amount hint before line hints.
+
+    ``priced``: a quote of the same client and lines just made; its rules and prices are
+    reused (no query) instead of preparing them again.
     """
-    ctx = _prepare(client, lines, on=on)
+    ctx = priced.context if priced is not None and priced.context is not None else None
+    if ctx is None or ctx.client.pk != client.pk or _key(ctx.lines) != _key(lines):
+        ctx = _prepare(client, lines, on=on)
     if not ctx.lines:
         return []
     rank = {r.pk: i for i, r in enumerate(ctx.rules)}
@@ -281,6 +295,10 @@ def _prepare(client: Client, lines: list[tuple[Product, Decimal]], *, on: date |
     return ctx
 
 
+def _key(lines) -> list[tuple[int, Decimal]]:
+    return [(product.pk, quantity) for product, quantity in lines]
+
+
 def _valid_quantity(product: Product, quantity) -> Decimal:
     if isinstance(quantity, int) and not isinstance(quantity, bool):
         quantity = Decimal(quantity)
@@ -292,47 +310,73 @@ def _valid_quantity(product: Product, quantity) -> Decimal:
     return quantity
 
 
+RULES_CACHE_KEY = "orders.pricing.rules"
+RULES_VERSION_KEY = "orders.pricing.rules-version"
+RULES_CACHE_SECONDS = 600  # a safety net: every change of a rule or column forgets them
+
+
+def _rule_book() -> list[DiscountRule]:
+    """Every active rule with its condition sets, best first: read once, then cached.
+
+    Five queries on a miss (the rules with their columns, then the type, client, category
+    and product conditions); none on a hit. ``forget_rules`` (called by the
+    signals in ``orders.signals`` on any change of a rule, its conditions or a price
+    column) drops the entry on every app server sharing the cache.
+    """
+    key = f"{RULES_CACHE_KEY}:{localcache.version(RULES_VERSION_KEY)}"
+    book = localcache.copies.get(key)
+    if book is not None:
+        return book
+    rules = list(
+        DiscountRule.objects.filter(is_active=True)
+        .select_related("price_column")
+        .order_by("-priority", "pk")
+    )
+    by_id = {rule.pk: rule for rule in rules}
+    for rule in rules:
+        rule.type_ids, rule.client_ids = set(), set()
+        rule.category_ids, rule.product_ids = set(), set()
+    if rules:
+        tables = (
+            (TYPES, "clienttype_id", "type_ids"),
+            (CLIENTS, "client_id", "client_ids"),
+            (CATEGORIES, "productcategory_id", "category_ids"),
+            (PRODUCTS, "product_id", "product_ids"),
+        )
+        for through, column, attr in tables:
+            for rule_id, item_id in through.objects.filter(discountrule_id__in=by_id).values_list(
+                "discountrule_id", column
+            ):
+                getattr(by_id[rule_id], attr).add(item_id)
+    for rule in rules:
+        rule.has_categories = bool(rule.category_ids)
+        rule.has_products = bool(rule.product_ids)
+    localcache.copies.set(key, rules, RULES_CACHE_SECONDS)
+    return rules
+
+
+def forget_rules() -> None:
+    """Drop the cached rule book: a new version now and again when the current transaction
+    commits, so that no request keeps what the transaction is about to change."""
+    localcache.bump(RULES_VERSION_KEY)
+    transaction.on_commit(lambda: localcache.bump(RULES_VERSION_KEY))
+
+
 def _candidate_rules(
     client: Client, on: date, product_ids: set[int], category_ids: set[int]
 ) -> list[DiscountRule]:
     """Active, dated rules whose client and catalogue conditions could hold for this order,
-    best first; ``matching_categories``/``matching_products`` hold the order's own ones."""
-    qs = (
-        DiscountRule.objects.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on),
-            is_active=True,
-        )
-        .filter(
-            _empty_or_any(TYPES, "clienttype_id", {client.client_type_id}),
-            _empty_or_any(CLIENTS, "client_id", {client.pk}),
-            _empty_or_any(CATEGORIES, "productcategory_id", category_ids),
-            _empty_or_any(PRODUCTS, "product_id", product_ids),
-        )
-        .annotate(
-            has_categories=_any(CATEGORIES),
-            has_products=_any(PRODUCTS),
-        )
-        .select_related("price_column")
-        .prefetch_related(
-            Prefetch(
-                "categories",
-                queryset=ProductCategory.objects.filter(pk__in=category_ids).only("pk"),
-                to_attr="matching_categories",
-            ),
-            Prefetch(
-                "products",
-                queryset=Product.objects.filter(pk__in=product_ids).only("pk"),
-                to_attr="matching_products",
-            ),
-        )
-        .order_by("-priority", "pk")
-    )
-    rules = list(qs)
-    for rule in rules:
-        rule.category_ids = {c.pk for c in rule.matching_categories}
-        rule.product_ids = {p.pk for p in rule.matching_products}
-    return rules
+    best first (from the cached rule book: no query on a hit)."""
+    return [
+        rule
+        for rule in _rule_book()
+        if (rule.valid_from is None or rule.valid_from <= on)
+        and (rule.valid_to is None or rule.valid_to >= on)
+        and (not rule.type_ids or client.client_type_id in rule.type_ids)
+        and (not rule.client_ids or client.pk in rule.client_ids)
+        and (not rule.category_ids or not rule.category_ids.isdisjoint(category_ids))
+        and (not rule.product_ids or not rule.product_ids.isdisjoint(product_ids))
+    ]
 
 
 def _any(through):

@@ -250,6 +250,8 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str, 
     order = _lock_order(order)
     _require_draft(order)
     offer = UpsellOffer.objects.filter(order=order, product=product).first()
+    if offer is not None:
+        offer.order = order  # the locked, fresh order (no second read by the caller)
     was_accepted = offer is not None and offer.response == UpsellOffer.Response.ACCEPTED
     if offer is None:
         # A first answer counts only for a product the upsell would offer; the server
@@ -491,7 +493,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
             _("Order %(number)s is already %(status)s.")
             % {"number": order.number or order.pk, "status": order.get_status_display().lower()}
         )
-    lines = list(order.lines.select_related("product__category"))
+    lines = list(_lines(order).values())
     if not lines:
         raise OrderInvalid(_("The order has no lines."))
     _require_active([line.product for line in lines])
@@ -564,10 +566,17 @@ def _require_active(products: list[Product]) -> None:
 
 
 def _lines(order: Order) -> dict[int, OrderLine]:
-    return {
+    lines = {
         line.product_id: line
         for line in order.lines.select_related("product__category").order_by("pk")
     }
+    for line in lines.values():
+        line._stored = _priced_state(line)  # what _write_prices compares against
+    return lines
+
+
+def _priced_state(line: OrderLine) -> tuple:
+    return (line.quantity, line.unit_price, line.price_column_id, line.rule_id, line.line_total)
 
 
 def _reprice(order: Order, lines: list[OrderLine]) -> None:
@@ -576,20 +585,29 @@ def _reprice(order: Order, lines: list[OrderLine]) -> None:
 
 
 def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
-    """Store the quote on the lines (new ones created) and the order total."""
+    """Store the quote on the lines and the order total: new lines created, and only the
+    lines whose quantity or price changed written (one statement each way). The quote is
+    kept on the order (``order.quote``) for what the caller shows next (threshold hints)."""
     new, changed = [], []
     for line, quoted in zip(lines, priced.lines, strict=True):
         line.unit_price = quoted.unit_price
         line.price_column = quoted.column
         line.rule = quoted.rule
         line.line_total = quoted.line_total
-        (changed if line.pk else new).append(line)
+        if not line.pk:
+            new.append(line)
+        elif _priced_state(line) != getattr(line, "_stored", None):
+            changed.append(line)
+    order.quote = priced
+    # The lines as now stored (with product, column and rule), for the caller to show.
+    order.priced_lines = sorted(lines, key=lambda line: line.pk or 0)
     if changed:
         OrderLine.objects.bulk_update(
             changed, ["quantity", "unit_price", "price_column", "rule", "line_total"]
         )
     if new:
         OrderLine.objects.bulk_create(new)
+        order.priced_lines.sort(key=lambda line: line.pk or 0)
     order.total = priced.total
     order.price_column = priced.column
     order.save(update_fields=["total", "price_column"])

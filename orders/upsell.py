@@ -23,9 +23,10 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from orderdesk import localcache
 from orders.models import Order, OrderLine, Product, ProductPrice, Promotion, UpsellOffer
 from orders.selectors import PLACED_STATUSES, traditional_products
 
@@ -63,32 +64,101 @@ class UpsellStatus:
         return self.required < int(settings.ORDERDESK["UPSELL_REQUIRED"])
 
 
+POOL_KEPT = 128  # candidates kept per cached pool (≥ 2 × OFFER_POOL), before exclusions
+POOL_SECONDS = 600
+CATALOGUE_VERSION_KEY = "upsell:catalogue-version"
+
+
 def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Suggestion]:
-    """Up to ``limit`` products to offer on ``order``, best first (see module doc)."""
+    """Up to ``limit`` products to offer on ``order``, best first (see module doc).
+
+    The preferred pools (special, new, popular with the type: per client type; traditional:
+    per client) are cached without the order's own exclusions and filtered here against
+    the products on the order and offered on it (one query). A cached pool cut at
+    ``POOL_KEPT`` that falls short after filtering is read again exactly from SQL.
+    """
     if limit <= 0:
         return []
     on = on or timezone.localdate()
     client = order.client
     pool_size = 2 * limit  # earlier reasons take at most ``limit``; enough left for each
 
-    def offerable(path: str = "") -> Q:
-        """Active, priced in the client's column, not on the order and not offered yet."""
+    def offerable(path: str = "", *, of_order: bool = True) -> Q:
+        """Active, priced in the client's column, not on the order and not offered yet
+        (``of_order=False``: without the order's own exclusions, for the cached pools)."""
         pk = f"{path}pk" if path else "pk"
-        return (
-            Q(**{f"{path}is_active": True})
-            & Q(
-                Exists(
-                    ProductPrice.objects.filter(
-                        product_id=OuterRef(pk), column__client_types__id=client.client_type_id
-                    )
+        q = Q(**{f"{path}is_active": True}) & Q(
+            Exists(
+                ProductPrice.objects.filter(
+                    product_id=OuterRef(pk), column__client_types__id=client.client_type_id
                 )
             )
-            & ~Q(**{f"{pk}__in": OrderLine.objects.filter(order=order).values("product_id")})
-            & ~Q(**{f"{pk}__in": UpsellOffer.objects.filter(order=order).values("product_id")})
         )
+        if of_order:
+            q &= ~Q(**{f"{pk}__in": OrderLine.objects.filter(order=order).values("product_id")})
+            q &= ~Q(**{f"{pk}__in": UpsellOffer.objects.filter(order=order).values("product_id")})
+        return q
 
+    def cached_offerable(path: str = "") -> Q:
+        return offerable(path, of_order=False)
+
+    version = localcache.version(CATALOGUE_VERSION_KEY)
+    language = get_language() or ""
+    type_key = f"upsell:pools:{version}:{client.client_type_id}:{on.isoformat()}:{language}"
+    stamp = client.last_order_at.timestamp() if client.last_order_at else 0
+    client_key = f"upsell:traditional:{version}:{client.pk}:{stamp}:{on.isoformat()}:{language}"
+    type_pools = localcache.copies.get(type_key)
+    if type_pools is None:
+        type_pools = {
+            Reason.SPECIAL: _special(client, on, cached_offerable, POOL_KEPT),
+            Reason.NEW: _new(on, cached_offerable, POOL_KEPT),
+            Reason.TYPE_POPULAR: _type_popular(client, on, cached_offerable, POOL_KEPT),
+        }
+        localcache.copies.set(type_key, type_pools, POOL_SECONDS)
+    traditional = cache.get(client_key)  # per client: the shared cache only
+    if traditional is None:
+        traditional = _traditional(client, on, cached_offerable, POOL_KEPT)
+        cache.set(client_key, traditional, POOL_SECONDS)
+    cached = {**type_pools, Reason.TRADITIONAL: traditional}
+    sources = {
+        Reason.SPECIAL: lambda n: _special(client, on, offerable, n),
+        Reason.NEW: lambda n: _new(on, offerable, n),
+        Reason.TRADITIONAL: lambda n: _traditional(client, on, offerable, n),
+        Reason.TYPE_POPULAR: lambda n: _type_popular(client, on, offerable, n),
+    }
+    taken = _on_order(order)
     pools: dict[str, list[Suggestion]] = {}
+    for reason in PREFERENCE:
+        kept = [s for s in cached[reason] if s.product.pk not in taken][:pool_size]
+        if len(kept) < pool_size and len(cached[reason]) >= POOL_KEPT:
+            kept = sources[reason](pool_size)  # the cut pool ran dry: exactly, from SQL
+        pools[reason] = kept
+    chosen = _diversify(pools, limit)
+    if len(chosen) < limit:
+        taken = {s.product.pk for s in chosen}
+        chosen += _assortment(order, offerable, limit - len(chosen), on=on, taken=taken)
+    return chosen
 
+
+def forget_pools() -> None:
+    """A product, price, promotion or client type changed: every cached pool is dropped
+    (a new version key; the old entries expire on their own)."""
+    localcache.bump(CATALOGUE_VERSION_KEY)
+
+
+def _on_order(order: Order) -> set[int]:
+    """Products on the order or offered on it (one query)."""
+    return set(
+        OrderLine.objects.filter(order=order)
+        .order_by()
+        .values_list("product_id", flat=True)
+        .union(
+            UpsellOffer.objects.filter(order=order).order_by().values_list("product_id", flat=True)
+        )
+    )
+
+
+def _special(client, on: date, offerable, n: int) -> list[Suggestion]:
     promotions = (
         Promotion.objects.filter(valid_from__lte=on, valid_to__gte=on)
         .filter(offerable("product__"))
@@ -101,17 +171,19 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
             )
         )
         .select_related("product")
-        .order_by("-valid_from", "pk")[:pool_size]
+        .order_by("-valid_from", "pk")[:n]
     )
-    pools[Reason.SPECIAL] = [
+    return [
         Suggestion(product=p.product, reason=Reason.SPECIAL, talking_point=p.talking_point)
         for p in promotions
     ]
 
+
+def _new(on: date, offerable, n: int) -> list[Suggestion]:
     new_products = Product.objects.filter(offerable(), new_until__gte=on).order_by(
         "-new_until", "name", "pk"
-    )[:pool_size]
-    pools[Reason.NEW] = [
+    )[:n]
+    return [
         Suggestion(
             product=p,
             reason=Reason.NEW,
@@ -121,9 +193,10 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         for p in new_products
     ]
 
+
+def _traditional(client, on: date, offerable, n: int) -> list[Suggestion]:
     traditional = traditional_products(client, on=on, among=Product.objects.filter(offerable()))
-    traditional = traditional[:pool_size]
-    pools[Reason.TRADITIONAL] = [
+    return [
         Suggestion(
             product=p,
             reason=Reason.TRADITIONAL,
@@ -134,34 +207,29 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
             )
             % {"count": p.times_ordered},
         )
-        for p in traditional
+        for p in traditional[:n]
     ]
 
+
+def _type_popular(client, on: date, offerable, n: int) -> list[Suggestion]:
     times_by_product = type_popularity(client.client_type_id, on=on)
     popular = sorted(
         Product.objects.filter(offerable(), pk__in=list(times_by_product)),
         key=lambda p: (-times_by_product[p.pk], p.name, p.pk),
-    )[:pool_size]
-    for product in popular:
-        product.times = times_by_product[product.pk]
-    pools[Reason.TYPE_POPULAR] = [
+    )[:n]
+    return [
         Suggestion(
             product=p,
             reason=Reason.TYPE_POPULAR,
             talking_point=ngettext(
                 "Popular with similar clients: in %(count)d of their latest orders.",
                 "Popular with similar clients: in %(count)d of their latest orders.",
-                p.times,
+                times_by_product[p.pk],
             )
-            % {"count": p.times},
+            % {"count": times_by_product[p.pk]},
         )
         for p in popular
     ]
-    chosen = _diversify(pools, limit)
-    if len(chosen) < limit:
-        taken = {s.product.pk for s in chosen}
-        chosen += _assortment(order, offerable, limit - len(chosen), on=on, taken=taken)
-    return chosen
 
 
 def _assortment(order: Order, offerable, needed: int, *, on: date, taken: set[int]) -> list:
@@ -301,21 +369,30 @@ def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestio
 
 
 def upsell_status(
-    order: Order, *, on: date | None = None, suggestions: list[Suggestion] | None = None
+    order: Order,
+    *,
+    on: date | None = None,
+    suggestions: list[Suggestion] | None = None,
+    offers: list[UpsellOffer] | None = None,
 ) -> UpsellStatus:
     """Whether enough offers were answered for the order to be finished.
 
     ``settings.ORDERDESK["UPSELL_REQUIRED"]`` offers must be answered (accepted or
     declined). When the catalogue cannot supply that many (answered + pending + currently
     suggestable falls short), every position that exists must be offered and answered.
-    ``suggestions``: what ``suggest`` just returned for the screen, to save asking again.
+    ``suggestions``: what ``suggest`` just returned for the screen, to save asking again;
+    ``offers``: the order's offers already read for the screen (counted here, no query).
     """
     wanted = int(settings.ORDERDESK["UPSELL_REQUIRED"])
-    counts = order.offers.aggregate(
-        answered=Count("pk", filter=Q(response__in=ANSWERED)),
-        pending=Count("pk", filter=Q(response=UpsellOffer.Response.PENDING)),
-    )
-    answered, pending = counts["answered"], counts["pending"]
+    if offers is not None:
+        answered = sum(1 for o in offers if o.response in ANSWERED)
+        pending = sum(1 for o in offers if o.response == UpsellOffer.Response.PENDING)
+    else:
+        counts = order.offers.aggregate(
+            answered=Count("pk", filter=Q(response__in=ANSWERED)),
+            pending=Count("pk", filter=Q(response=UpsellOffer.Response.PENDING)),
+        )
+        answered, pending = counts["answered"], counts["pending"]
     still_to_find = max(wanted - answered - pending, 0)
     if not still_to_find:
         suggestable = 0

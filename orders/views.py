@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
 from calls.views import own_call, step_url
-from clients.debt import with_order
+from clients.debt import check_debt, with_order
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
 from orderdesk.scope import review_scope
@@ -57,13 +57,13 @@ STAGE_URLS = {stage: f"orders:{stage.value}" for stage in Stage}
 
 
 def call_order(call) -> Order | None:
-    """The call's order: the one placed, else its (first) draft."""
-    placed = (
-        Order.objects.filter(call=call).exclude(status=Order.Status.DRAFT).order_by("-pk").first()
-    )
-    if placed is not None:
-        return placed
-    return Order.objects.filter(call=call, status=Order.Status.DRAFT).order_by("pk").first()
+    """The call's order: the (latest) one placed, else its (first) draft. One query: a
+    call has an order or two."""
+    orders = list(Order.objects.filter(call=call).order_by("pk"))
+    placed = [order for order in orders if order.status != Order.Status.DRAFT]
+    if placed:
+        return placed[-1]
+    return orders[0] if orders else None
 
 
 def _draft(request, call_id: int):
@@ -75,7 +75,7 @@ def _draft(request, call_id: int):
     order is accepted that order is returned: the pages send the operator to the done page
     and the services refuse any change.
     """
-    call = own_call(request, call_id)
+    call = own_call(request, call_id, related=())  # the order carries the client
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
@@ -105,12 +105,23 @@ def _to_stage(request, call, order, stage: Stage, messages_: list[str]):
     return redirect(STAGE_URLS[stage], call_id=call.pk)
 
 
-def _context(request, call, order, stage: str, **extra) -> dict:
+def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
+    """The stage's context; ``card=False`` (a change on the entry panel) reads the debt
+    check only, not the whole client card, which that response does not show."""
     lines = extra.pop("lines", None)
+    if lines is None and stage == "entry":
+        lines = getattr(order, "priced_lines", None)  # what the change just wrote, in hand
     if lines is None:
         lines = list(order.lines.select_related("product", "price_column", "rule").order_by("pk"))
-    card = client_card(order.client)
+    if card:
+        card = client_card(order.client)
+        debt = card.debt
+    else:
+        card, debt = None, check_debt(order.client)
     on_screen = suggest(order) if stage == "entry" else None
+    offers = None
+    if stage == "entry":
+        offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
     context = {
         "call": call,
         "order": order,
@@ -118,8 +129,8 @@ def _context(request, call, order, stage: str, **extra) -> dict:
         "stage": stage,
         "stages": ORDER_STAGES,
         "card": card,
-        "debt_after": with_order(card.debt, services.pending_exposure(order)),
-        "upsell": upsell_status(order, suggestions=on_screen),
+        "debt_after": with_order(debt, services.pending_exposure(order)),
+        "upsell": upsell_status(order, suggestions=on_screen, offers=offers),
         "nav_active": "console",
     }
     if stage == "entry":
@@ -132,12 +143,12 @@ def _context(request, call, order, stage: str, **extra) -> dict:
             }
             for s in on_screen
         ]
-        context["offers"] = list(
-            order.offers.select_related("product").order_by("offered_at", "pk")
-        )
+        context["offers"] = offers
         try:
             context["hints"] = threshold_hints(
-                order.client, [(ln.product, ln.quantity) for ln in lines]
+                order.client,
+                [(ln.product, ln.quantity) for ln in lines],
+                priced=getattr(order, "quote", None),  # the one the change just made
             )
         except OrderError as error:  # e.g. a line's product lost its price meanwhile
             context["hints"] = []
@@ -207,7 +218,7 @@ def start(request, call_id: int):
 @order_required
 @require_GET
 def search(request, call_id: int):
-    call = own_call(request, call_id)
+    call = own_call(request, call_id, related=("client__client_type__default_price_column",))
     query = request.GET.get("q", "").strip()
     products = product_search(q=query, client=call.client) if call.client_id else []
     return render(
@@ -221,15 +232,14 @@ def _change_order(request, call_id: int, form_class, change):
     """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render."""
     call, order, away = _draft(request, call_id)
     if away:
-        return away
+        return _away(request, away)
     form = form_class(request.POST)
     errors = [] if form.is_valid() else _form_errors(form)
     if not errors:
         try:
-            change(order, form.cleaned_data)
+            order = change(order, form.cleaned_data)  # re-read under the lock by the service
         except OrderError as error:
             errors = _error_messages(error)
-    order.refresh_from_db()
     return _after_change(request, call, order, errors)
 
 
@@ -250,7 +260,7 @@ def add_line(request, call_id: int):
 def change_line(request, call_id: int, product_id: int):
     call, order, away = _draft(request, call_id)
     if away:
-        return away
+        return _away(request, away)
     line = order.lines.filter(product_id=product_id).select_related("product").first()
     if line is None:
         raise Http404(_("That line is not on this order."))
@@ -289,7 +299,7 @@ def repeat_last(request, call_id: int):
             notices.append(
                 _("Not repeated (no longer sold or priced): %(names)s") % {"names": names}
             )
-    return _after_change(request, call, order, errors, notices=notices)
+    return _after_change(request, call, order, errors, notices=notices, panel=False)
 
 
 @order_required
@@ -299,11 +309,19 @@ def answer_offer(request, call_id: int):
         request,
         call_id,
         OfferAnswerForm,
-        lambda order, data: services.record_offer(order=order, by=request.user, **data),
+        lambda order, data: services.record_offer(order=order, by=request.user, **data).order,
     )
 
 
-def _after_change(request, call, order, errors, *, notices=()):
+def _after_change(request, call, order, errors, *, notices=(), panel=True):
+    """htmx: the entry panel (search, lines, totals, hints) with the messages, the offers
+    and the next-step row as out-of-band swaps; not the call frame or the client card.
+    ``panel=False``: the whole ``#order-main`` (repeating the last order)."""
+    if request.htmx and panel:
+        context = _context(
+            request, call, order, "entry", card=False, errors=errors, notices=list(notices)
+        )
+        return render(request, "orders/entry.html#order-change", context)
     if request.htmx:
         return _render(request, call, order, "entry", errors=errors, notices=list(notices))
     for error in errors:
@@ -422,6 +440,14 @@ class ReadBackLine:
         self.quantity = line.quantity
         self.unit_price, self.line_total = quoted.unit_price, quoted.line_total
         self.price_column, self.rule = quoted.column, quoted.rule
+
+
+def _away(request, away):
+    """A change posted from the entry panel when the call or order moved on: htmx loads
+    the page it is sent to (the panel is no place for another step)."""
+    if request.htmx and away.status_code in (301, 302):
+        return HttpResponseClientRedirect(away["Location"])
+    return away
 
 
 def _go(request, url):

@@ -6,9 +6,12 @@ def _english_and_fast(settings):
     """Tests read messages in English, hash passwords cheaply and start with an empty cache."""
     from django.core.cache import cache
 
+    from orderdesk import localcache
+
     settings.LANGUAGE_CODE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    localcache.copies.clear()  # the process-local copies of cached entries
 
 
 @pytest.fixture(autouse=True)

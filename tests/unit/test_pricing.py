@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -272,8 +273,15 @@ def test_empty_order_quotes_zero(client_):
     assert (result.lines, result.total, result.rule) == ([], D("0.00"), None)
 
 
-def _count_quote_queries(client_id: int, lines) -> int:
+def _count_quote_queries(client_id: int, lines, *, warm: bool = False) -> int:
     client = Client.objects.get(pk=client_id)  # nothing cached: the worst case
+    if warm:
+        client = Client.objects.select_related("client_type__default_price_column").get(
+            pk=client_id
+        )
+        quote(client, lines, on=TODAY)  # the rule book is now cached
+    else:
+        cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         quote(client, lines, on=TODAY)
     return len(ctx.captured_queries)
@@ -298,6 +306,24 @@ def test_query_count_does_not_grow_with_lines(client_, wholesale):
     # then
     assert small == large
     assert large <= 8
+    # and with the rule book cached and the client's column at hand: one prices query
+    assert _count_quote_queries(client_.pk, many, warm=True) == 1
+
+
+def test_a_changed_rule_is_seen_by_the_next_quote(client_, wholesale):
+    # given a quote that cached the rule book
+    product = priced()
+    assert quote(client_, [(product, D("1"))], on=TODAY).rule is None
+
+    # when a rule is added, and later its product condition changes
+    rule = DiscountRuleFactory(discount_percent=D("10"))
+    with_rule = quote(client_, [(product, D("1"))], on=TODAY)
+    rule.products.set([priced()])
+    without = quote(client_, [(product, D("1"))], on=TODAY)
+
+    # then every change is seen at once
+    assert with_rule.rule == rule
+    assert without.rule is None
 
 
 def test_hint_for_nearly_reached_order_amount(client_):

@@ -216,11 +216,12 @@ def test_a_product_is_suggested_once_under_its_best_reason(order):
     assert reasons(suggest(order)) == [Reason.SPECIAL]
 
 
-def _count_suggest_queries(order) -> int:
+def _count_suggest_queries(order, *, warm: bool = False) -> int:
     from django.core.cache import cache
 
-    cache.clear()  # count the uncached path, the one that grows if anything does
-    fresh = Order.objects.get(pk=order.pk)
+    if not warm:
+        cache.clear()  # count the uncached path, the one that grows if anything does
+    fresh = Order.objects.select_related("client").get(pk=order.pk)
     with CaptureQueriesContext(connection) as ctx:
         suggest(fresh)
     return len(ctx.captured_queries)
@@ -242,6 +243,24 @@ def test_query_count_does_not_grow_with_the_catalogue(order):
     large = _count_suggest_queries(order)
 
     assert small == large <= 6
+    # the pools cached: only the order's own products are read (and the assortment, if short)
+    assert _count_suggest_queries(order, warm=True) <= 1
+
+
+def test_cached_pools_follow_the_order_and_the_catalogue(order):
+    # given suggestions read once (the pools are now cached)
+    PromotionFactory(product=priced())
+    first = suggest(order)
+    assert first
+
+    # when the first suggestion is put on the order, and a new special appears
+    OrderLineFactory(order=order, product=first[0].product)
+    special = PromotionFactory(product=priced())
+
+    # then the cached pools are filtered against the order and rebuilt for the catalogue
+    again = suggest(order)
+    assert first[0].product not in [s.product for s in again]
+    assert special.product in [s.product for s in again]
 
 
 # --- upsell_status ------------------------------------------------------------------
