@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from orderdesk.models import Department, ExportRecord, StaffProfile
+from orderdesk import outbox
+from orderdesk.models import Department, ExportRecord, OutgoingMessage, StaffProfile
 
 admin.site.site_header = _("OrderDesk")
 admin.site.site_title = _("OrderDesk")
@@ -139,3 +140,71 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    """What left the building and what did not: price lists, confirmations, arrival
+    announcements. Read-only; the "resend" action queues failed (or stuck) messages again."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "short_error",
+        "sent_at",
+        "created_by",
+    ]
+    list_filter = ["status", "kind", "channel", "created_at"]
+    list_select_related = ["created_by"]
+    search_fields = ["recipient", "subject"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["resend"]
+    fields = [
+        "kind",
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_by",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("orderdesk.resend_outgoingmessage")
+
+    @admin.action(description=_("Resend the selected messages"), permissions=["resend"])
+    def resend(self, request, queryset):
+        ids = outbox.resend(list(queryset), by=request.user)
+        for message in queryset:
+            if message.pk in ids:
+                self.log_change(request, message, _("Resent"))
+        self.message_user(
+            request,
+            _("%(count)d message(s) queued again; messages already sent were left alone.")
+            % {"count": len(ids)},
+        )

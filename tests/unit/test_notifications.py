@@ -206,19 +206,24 @@ def test_a_failing_backend_does_not_undo_the_announcement(
     assert Order.objects.get(pk=accepted.pk).arrival_from == start
 
 
-def test_notify_uses_the_configured_backend(recorded):
-    notify(to="x@y.example", subject="S", body="B", channel="email")
+def test_notify_uses_the_configured_backend(recorded, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(to="x@y.example", subject="S", body="B", channel="email")
     assert recorded == [{"to": "x@y.example", "subject": "S", "body": "B"}]
 
 
-def test_the_sms_stub_only_logs(caplog):
-    with caplog.at_level(logging.INFO, logger="orders.notifications"):
+def test_the_sms_stub_only_logs(caplog, django_capture_on_commit_callbacks):
+    with (
+        caplog.at_level(logging.INFO, logger="orders.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notify(to="+79161234567", subject="S", body="Заказ едет", channel="sms")
     assert "Заказ едет" in caplog.text and "not sent" in caplog.text
 
 
-def test_the_e_mail_backend_sends_mail(mailoutbox):
-    notify(to="x@y.example", subject="Заказ", body="Текст", channel="email")
+def test_the_e_mail_backend_sends_mail(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(to="x@y.example", subject="Заказ", body="Текст", channel="email")
     assert mailoutbox[0].to == ["x@y.example"] and mailoutbox[0].subject == "Заказ"
 
 
