@@ -251,7 +251,8 @@ def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListForma
         raise CallError(_("PDF price lists are not available yet; send it as CSV."))
     events.price_list_sent(call=call, by=by, email=contact_email, fmt=fmt)
     # Queued in the outbox, sent after commit by the worker (retried while the mail server
-    # is down, listed in the admin if it never gets through): the operator never waits.
+    # is down, listed in the admin if it never gets through). Subject and text are written
+    # now, in the operator's language; the file is built when it is sent.
     outbox.enqueue(
         kind=OutgoingMessage.Kind.PRICE_LIST,
         channel=OutgoingMessage.Channel.EMAIL,
