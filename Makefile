@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test install lint migrations-check messages bench clean
+.PHONY: run serve worker test install lint migrations-check messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+## make worker: the mail queue's worker (set CELERY_BROKER_URL or REDIS_URL, e.g.
+## redis://127.0.0.1:6379/0; without a broker mail is sent in process and no worker is needed)
+worker: $(STAMP)
+	$(VENV)/bin/celery -A orderdesk worker -l info
 
 ## make test: the whole suite (browser tests run when /usr/bin/chromium exists;
 ## REQUIRE_E2E=1 turns a missing Chromium into a failure)

@@ -10,9 +10,7 @@ Every service that takes a call locks its row, checks that ``by`` is the call's 
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -29,7 +27,9 @@ from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
 from clients.phones import normalize_phone
 from clients.selectors import find_client_by_phone
+from orderdesk import outbox
 from orderdesk.bounds import check_callback_at, check_text_length
+from orderdesk.models import OutgoingMessage
 
 CLIENT_NAME_MAX_LENGTH = 300
 
@@ -240,28 +240,22 @@ PRICE_LIST_RENDERERS = {
 }
 
 
-def deliver_price_list(*, client_id: int | None, to: str, fmt: str) -> None:
-    """Build the price list and e-mail it. Takes ids only, so it can move to a worker queue."""
+def price_list_attachment(*, client_id: int | None, fmt: str) -> tuple[str, bytes | str, str]:
+    """Build the price list as an e-mail attachment ``(filename, content, mimetype)``, when
+    the outbox sends it (in the worker). Takes ids only."""
     render, mimetype = PRICE_LIST_RENDERERS[PriceListFormat(fmt)]
     client = (
         Client.objects.select_related("client_type__default_price_column").get(pk=client_id)
         if client_id is not None
         else None
     )
-    today = timezone.localdate()
-    message = EmailMessage(
-        subject=_("Price list of %(date)s") % {"date": today.strftime("%d.%m.%Y")},
-        body=_("Good day! The price list you asked for is attached."),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-    )
-    message.attach(f"price-list-{today:%Y-%m-%d}.{fmt}", render(client), mimetype)
-    message.send()
+    return f"price-list-{timezone.localdate():%Y-%m-%d}.{fmt}", render(client), mimetype
 
 
 @transaction.atomic
 def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListFormat.CSV, by) -> None:
-    """E-mail the caller's price list (prices in their column) once the transaction commits."""
+    """E-mail the caller's price list (prices in their column) through the outbox, once the
+    transaction commits."""
     lock_open_call(call, by=by)
     contact_email = (contact_email or "").strip()
     try:
@@ -275,11 +269,18 @@ def send_price_list(*, call: Call, contact_email: str, fmt: str = PriceListForma
     if fmt not in PRICE_LIST_RENDERERS:
         raise CallError(_("PDF price lists are not available yet; send it as CSV."))
     events.price_list_sent(call=call, by=by, email=contact_email, fmt=fmt)
-    client_id = call.client_id
-    # robust: a mail server that is down must not turn the operator's screen into a 500;
-    # the failure is logged (and the call keeps its event) for someone to resend.
-    transaction.on_commit(
-        lambda: deliver_price_list(client_id=client_id, to=contact_email, fmt=fmt), robust=True
+    # Queued in the outbox, sent after commit by the worker (retried while the mail server
+    # is down, listed in the admin if it never gets through). Subject and text are written
+    # now, in the operator's language; the file is built when it is sent.
+    outbox.enqueue(
+        kind=OutgoingMessage.Kind.PRICE_LIST,
+        channel=OutgoingMessage.Channel.EMAIL,
+        to=contact_email,
+        subject=_("Price list of %(date)s") % {"date": timezone.localdate().strftime("%d.%m.%Y")},
+        body=_("Good day! The price list you asked for is attached."),
+        by=by,
+        attachment="calls.services.price_list_attachment",
+        attachment_args={"client_id": call.client_id, "fmt": fmt},
     )
 
 

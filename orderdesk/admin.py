@@ -4,9 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from orderdesk.models import Department, ExportRecord, StaffProfile
+from orderdesk import outbox
+from orderdesk.models import Department, ExportRecord, OutgoingMessage, StaffProfile
 
 admin.site.site_header = _("OrderDesk")
 admin.site.site_title = _("OrderDesk")
@@ -139,3 +143,75 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    """What left the building and what did not: price lists, confirmations, arrival
+    announcements. Read-only; the "resend" action queues failed (or stuck) messages again."""
+
+    # What failed and why first, so it shows at 1366 px beside the admin's side bar.
+    list_display = [
+        "created",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "short_error",
+        "subject",
+    ]
+    list_filter = ["status", "kind", "channel", "created_at"]
+    search_fields = ["recipient", "subject"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["resend"]
+    fields = [
+        "kind",
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_by",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, obj):
+        return date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        # A sent message keeps the error of its failed tries on its page, not in the list.
+        if obj.status == OutgoingMessage.Status.SENT:
+            return ""
+        return Truncator(obj.last_error).chars(50)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("orderdesk.resend_outgoingmessage")
+
+    @admin.action(description=_("Resend the selected messages"), permissions=["resend"])
+    def resend(self, request, queryset):
+        ids = outbox.resend(list(queryset), by=request.user)
+        for message in queryset:
+            if message.pk in ids:
+                self.log_change(request, message, _("Resent"))
+        self.message_user(
+            request,
+            _("%(count)d message(s) queued again; messages already sent were left alone.")
+            % {"count": len(ids)},
+        )

@@ -110,3 +110,61 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.list_name} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingMessage(models.Model):
+    """One e-mail or SMS that leaves the building (price list, order confirmation, arrival
+    announcement), kept until it is sent and after.
+
+    Written by ``orderdesk.outbox`` only: ``enqueue`` records it as queued in the caller's
+    transaction, the worker's task updates attempts, status and the last error. A message
+    that failed every attempt stays ``failed`` in the admin, where it can be resent.
+    """
+
+    class Kind(models.TextChoices):
+        PRICE_LIST = "price_list", _("Price list")
+        CONFIRMATION = "confirmation", _("Order confirmation")
+        ARRIVAL = "arrival", _("Arrival announcement")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    # What the sender needs besides the text, ids only (e.g. the attachment to build).
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        ordering = ["-created_at", "-id"]
+        permissions = [("resend_outgoingmessage", _("Can resend outgoing messages"))]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -98,7 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_accessattempt",
         "axes.view_accesslog",
         "axes.view_accessfailurelog",
-    ],
+    ]
+    # Outgoing mail: see what was sent and what failed, and resend it.
+    + ["orderdesk.view_outgoingmessage", "orderdesk.resend_outgoingmessage"],
 }
 
 

@@ -2,7 +2,8 @@
 
 Variables: DATABASE_URL, SECRET_KEY (required when DEBUG is off), DEBUG,
 ALLOWED_HOSTS, PHONE_DEFAULT_REGION, TIME_ZONE, TELEPHONY_TOKEN,
-CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-less e-mail settings.
+CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, EMAIL_URL-less e-mail settings,
+CELERY_BROKER_URL / REDIS_URL (the mail queue), MAIL_MAX_ATTEMPTS, MAIL_RETRY_SECONDS.
 """
 
 import os
@@ -200,6 +201,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orderdesk@localhost")
+# Seconds before a connection to the mail server gives up (a down server must not hang a worker).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# The job queue for outgoing mail (orderdesk/outbox.py). With a broker URL a worker sends
+# (`make worker`); without one every task runs in process, so the demo needs nothing.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL", "")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that is down must not hold the operator's request: give up fast, the message
+# stays queued in the database (manage.py send_queued_messages or the admin resends it).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 1}
+# Redis re-delivers an unacknowledged task after this; longer than the longest back-off.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Security: strict in production, relaxed for the local demo.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -299,4 +318,8 @@ ORDERDESK = {
         "email": "orders.notifications.EmailBackend",
         "sms": "orders.notifications.LoggingSmsBackend",
     },
+    # Outgoing mail (orderdesk/outbox.py): tries per message before it is marked failed,
+    # and the first retry delay in seconds (doubled after each failure, at most an hour).
+    "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "5")),
+    "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "60")),
 }

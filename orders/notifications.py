@@ -1,6 +1,8 @@
-"""Messages about orders that leave the building. One function each, safe to queue later.
+"""Messages about orders that leave the building. One function each, through the outbox.
 
-Everything goes out through ``notify``; which backend carries a channel is configured in
+Everything goes out through ``notify``, which records the message in ``orderdesk.outbox``
+(queued, sent by a worker after the transaction commits, retried when the server is down,
+listed in the admin when it failed). Which backend carries a channel is configured in
 ``settings.ORDERDESK["NOTIFICATION_BACKENDS"]`` (channel → dotted path of a class with
 ``send(*, to, subject, body)``), so SMS can be wired to a gateway without touching callers.
 """
@@ -16,10 +18,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clients.selectors import contact_email
+from orderdesk import outbox
+from orderdesk.models import OutgoingMessage
 from orders import events
 from orders.access import require_manager
 from orders.errors import ArrivalInvalid, OrderInvalid
@@ -36,8 +39,11 @@ class Channel:
 class EmailBackend:
     """Sends through Django's e-mail backend (``EMAIL_BACKEND``)."""
 
-    def send(self, *, to: str, subject: str, body: str) -> None:
-        EmailMessage(subject=subject, body=body, to=[to]).send()
+    def send(self, *, to: str, subject: str, body: str, attachments=()) -> None:
+        message = EmailMessage(subject=subject, body=body, to=[to])
+        for filename, content, mimetype in attachments:
+            message.attach(filename, content, mimetype)
+        message.send()
 
 
 class LoggingSmsBackend:
@@ -49,21 +55,36 @@ class LoggingSmsBackend:
         logger.info("SMS to %s (not sent: no gateway): %s", to, body)
 
 
-def notify(*, to: str, subject: str, body: str, channel: str) -> None:
-    """Send one message through the backend configured for ``channel``."""
-    backends = settings.ORDERDESK.get("NOTIFICATION_BACKENDS", {})
-    if channel not in backends:
-        raise ValueError(f"no notification backend for channel {channel!r}")
-    import_string(backends[channel])().send(to=to, subject=subject, body=body)
+def notify(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    channel: str,
+    kind: str = OutgoingMessage.Kind.OTHER,
+    by=None,
+) -> OutgoingMessage:
+    """Queue one message for the backend configured for ``channel``; it is sent once the
+    current transaction commits (``orderdesk.outbox.enqueue``)."""
+    return outbox.enqueue(kind=kind, channel=channel, to=to, subject=subject, body=body, by=by)
 
 
 def send_confirmation(*, order: Order, to: str, by) -> None:
-    """E-mail the order confirmation (the same text as the printable page) and record it."""
+    """E-mail the order confirmation (the same text as the printable page) and record it.
+    The message is queued; it leaves once the transaction commits."""
     lines = order.lines.select_related("product", "price_column", "rule").order_by("pk")
     body = render_to_string("orders/confirmation.txt", {"order": order, "lines": lines})
     subject = _("Order %(number)s confirmation") % {"number": order.number}
-    notify(to=to, subject=subject, body=body, channel=Channel.EMAIL)
-    events.confirmation_sent(order=order, by=by, to=to)
+    with transaction.atomic():
+        notify(
+            to=to,
+            subject=subject,
+            body=body,
+            channel=Channel.EMAIL,
+            kind=OutgoingMessage.Kind.CONFIRMATION,
+            by=by,
+        )
+        events.confirmation_sent(order=order, by=by, to=to)
 
 
 def arrival_problems(arrival_from, arrival_to, *, now: datetime | None = None) -> list[str]:
@@ -123,8 +144,9 @@ def announce_arrival(*, order: Order, arrival_from: datetime, arrival_to: dateti
     """Store the expected arrival window on an order in fulfilment and tell the consignee.
 
     The message (order number, date, window) goes to the receiver named on the order and
-    to the client's contact e-mail, through ``notify`` once the transaction commits (a
-    failing backend is logged, it does not undo the announcement). May be sent again when
+    to the client's contact e-mail, through ``notify`` (the outbox) once the transaction
+    commits (a failing backend is retried and listed in the admin; it does not undo the
+    announcement). May be sent again when
     the window changes. ``ArrivalInvalid`` lists every problem with the window; nothing
     changes then.
     """
@@ -151,11 +173,13 @@ def announce_arrival(*, order: Order, arrival_from: datetime, arrival_to: dateti
     order.save(update_fields=["arrival_from", "arrival_to"])
     subject, body = _arrival_message(order, arrival_from, arrival_to)
     for channel, address in recipients:
-        transaction.on_commit(
-            lambda channel=channel, address=address: notify(
-                to=address, subject=subject, body=body, channel=channel
-            ),
-            robust=True,
+        notify(
+            to=address,
+            subject=subject,
+            body=body,
+            channel=channel,
+            kind=OutgoingMessage.Kind.ARRIVAL,
+            by=by,
         )
     channels = []
     for channel, _address in recipients:

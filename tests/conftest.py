@@ -30,3 +30,13 @@ def _reference_data(request):
 
     sync_role_groups(apps)
     ensure_outcomes(CallOutcome)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _mail_queue_in_process():
+    """Queued mail runs in process even when REDIS_URL/CELERY_BROKER_URL is set (CI runs
+    Redis): the suite never needs a worker."""
+    from orderdesk.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = False

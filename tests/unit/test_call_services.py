@@ -1050,3 +1050,45 @@ def test_a_call_back_for_an_unknown_caller_dials_the_number_that_called(org):
     task = CallTask.objects.get(kind=CallTask.Kind.CALL_BACK)
     again = start_task_call(task=task, operator=org.operator)
     assert (again.phone, again.direction, again.task) == (first.phone, "out", task)
+
+
+def test_a_price_list_that_cannot_be_sent_is_kept_failed_and_resent_with_its_file(
+    org, call, products, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Issue 11: the mail server is down; the call goes on, the message is retried, then
+    failed in the admin list; a resend builds the file again and sends it."""
+    from orderdesk import outbox
+    from orderdesk.models import OutgoingMessage
+
+    settings.EMAIL_BACKEND = "tests.unit.test_call_services.DownMailBackend"
+    settings.ORDERDESK = {**settings.ORDERDESK, "MAIL_MAX_ATTEMPTS": 2}
+    with django_capture_on_commit_callbacks(execute=True):
+        send_price_list(call=call, contact_email="buyer@example.com", fmt="csv", by=org.operator)
+    message = OutgoingMessage.objects.get()
+    assert (message.kind, message.status, message.attempts) == ("price_list", "failed", 2)
+    assert "SMTPConnectError" in message.last_error
+    assert message.payload == {
+        "attachment": "calls.services.price_list_attachment",
+        "args": {"client_id": call.client_id, "fmt": "csv"},
+    }
+    assert call.events.filter(kind=CallEvent.Kind.PRICE_LIST_SENT).exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.resend([message])
+    message.refresh_from_db()
+    assert message.status == "sent"
+    rows = read_csv(mailoutbox[0].attachments[0])
+    assert ["CH-1", "Сыр Российский", "Бакалея", "pcs", "450.00"] in rows
+
+
+class DownMailBackend:
+    """Django e-mail backend of a mail server that refuses connections."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPConnectError(421, "mail server down")

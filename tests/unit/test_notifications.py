@@ -206,22 +206,67 @@ def test_a_failing_backend_does_not_undo_the_announcement(
     assert Order.objects.get(pk=accepted.pk).arrival_from == start
 
 
-def test_notify_uses_the_configured_backend(recorded):
-    notify(to="x@y.example", subject="S", body="B", channel="email")
+def test_notify_uses_the_configured_backend(recorded, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(to="x@y.example", subject="S", body="B", channel="email")
     assert recorded == [{"to": "x@y.example", "subject": "S", "body": "B"}]
 
 
-def test_the_sms_stub_only_logs(caplog):
-    with caplog.at_level(logging.INFO, logger="orders.notifications"):
+def test_the_sms_stub_only_logs(caplog, django_capture_on_commit_callbacks):
+    with (
+        caplog.at_level(logging.INFO, logger="orders.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notify(to="+79161234567", subject="S", body="Заказ едет", channel="sms")
     assert "Заказ едет" in caplog.text and "not sent" in caplog.text
 
 
-def test_the_e_mail_backend_sends_mail(mailoutbox):
-    notify(to="x@y.example", subject="Заказ", body="Текст", channel="email")
+def test_the_e_mail_backend_sends_mail(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(to="x@y.example", subject="Заказ", body="Текст", channel="email")
     assert mailoutbox[0].to == ["x@y.example"] and mailoutbox[0].subject == "Заказ"
 
 
 def test_an_unknown_channel_is_an_error():
     with pytest.raises(ValueError):
         notify(to="x", subject="s", body="b", channel="pigeon")
+
+
+def test_a_failed_announcement_is_kept_for_the_admin(
+    accepted, dispatcher, settings, django_capture_on_commit_callbacks
+):
+    """Issue 11: each recipient's message is its own outgoing message, failed after the
+    retries when the gateway is down, with the error for the admin list."""
+    from orderdesk.models import OutgoingMessage
+
+    settings.ORDERDESK = {
+        **settings.ORDERDESK,
+        "MAIL_MAX_ATTEMPTS": 2,
+        "NOTIFICATION_BACKENDS": {
+            "email": "tests.unit.test_notifications.Failing",
+            "sms": "tests.unit.test_notifications.Recorder",
+        },
+    }
+    Recorder.sent = []
+    start, end = window()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_to_fulfilment(
+            order=accepted, by=dispatcher, arrival_from=start, arrival_to=end
+        )
+    rows = list(
+        OutgoingMessage.objects.order_by("pk").values_list(
+            "kind", "channel", "recipient", "status", "attempts", "last_error", "created_by"
+        )
+    )
+    assert rows == [
+        ("arrival", "sms", "+79161234567", "sent", 1, "", dispatcher.pk),
+        (
+            "arrival",
+            "email",
+            "buh@client.example",
+            "failed",
+            2,
+            "ConnectionError: gateway down",
+            dispatcher.pk,
+        ),
+    ]

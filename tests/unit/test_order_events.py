@@ -197,10 +197,13 @@ def test_a_quantity_change_after_acceptance_is_recorded_with_totals(client_, ope
     }
 
 
-def test_sending_the_confirmation_is_recorded(client_, operator, mailoutbox):
+def test_sending_the_confirmation_is_recorded(
+    client_, operator, mailoutbox, django_capture_on_commit_callbacks
+):
     order = accept(ready_order(client_, operator), operator)
 
-    send_confirmation(order=order, to="buh@client.example", by=operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_confirmation(order=order, to="buh@client.example", by=operator)
 
     assert mailoutbox[0].to == ["buh@client.example"]
     event = last(order)

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from calls.models import Call, CallEvent, CallOutcome
 from clients.models import Client, ClientPhone
 from orderdesk.admin import StaffProfileAdminForm
-from orderdesk.models import Department, ExportRecord
+from orderdesk.models import Department, ExportRecord, OutgoingMessage
 from orderdesk.roles import Role
 from orders.forms import DiscountRuleAdminForm
 from orders.models import DiscountRule, Order, OrderLine, Product, ProductPrice, UpsellOffer
@@ -57,6 +57,8 @@ NOT_ADDABLE = {Order, OrderLine, UpsellOffer, Call, CallEvent}
 NOT_ADDABLE |= {AccessAttempt, AccessLog, AccessFailureLog}
 # Exports are recorded by the export itself.
 NOT_ADDABLE |= {ExportRecord}
+# Outgoing messages are recorded by orderdesk.outbox when something is sent.
+NOT_ADDABLE |= {OutgoingMessage}
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
@@ -111,6 +113,9 @@ def world():
     AccessLog.objects.create(**seen)
     AccessFailureLog.objects.create(**seen)
     ExportRecord.objects.create(by=manager, list_name="call_log", file_format="csv", rows=1)
+    OutgoingMessage.objects.create(
+        kind="price_list", channel="email", recipient="a@example.com", subject="Price list"
+    )
     TOTPDevice.objects.create(user=manager, name="app", confirmed=True)
     StaticDevice.objects.create(user=manager, name="backup codes")
     return {"client": client, "price": price, "rule": rule, "order": order}

@@ -151,9 +151,12 @@ def test_anonymous_users_are_sent_to_log_in(client, accepted):
 # --- e-mailing it -------------------------------------------------------------------------
 
 
-def test_the_operator_emails_the_confirmation(client, operator, accepted, mailoutbox):
+def test_the_operator_emails_the_confirmation(
+    client, operator, accepted, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(operator)
-    response = client.post(send_url(accepted), {"email": "buyer@romashka.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(send_url(accepted), {"email": "buyer@romashka.example"})
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:done", args=[accepted.call_id])
     assert len(mailoutbox) == 1
@@ -165,9 +168,12 @@ def test_the_operator_emails_the_confirmation(client, operator, accepted, mailou
     assert "The confirmation was sent to buyer@romashka.example." in shown
 
 
-def test_the_manager_emails_it_from_the_printable_page(client, manager, accepted, mailoutbox):
+def test_the_manager_emails_it_from_the_printable_page(
+    client, manager, accepted, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(manager)
-    response = client.post(send_url(accepted), {"email": "boss@romashka.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(send_url(accepted), {"email": "boss@romashka.example"})
     assert response["Location"] == confirmation_url(accepted)
     assert [m.to for m in mailoutbox] == [["boss@romashka.example"]]
     assert accepted.number in mailoutbox[0].subject
