@@ -32,7 +32,13 @@ NAV_ITEMS = [
         rule="calls.criteria:may_review_criteria",
     ),
     NavItem(_("Call log"), "calls:call_log", "calls.review_calls", "call_log"),
-    NavItem(_("Campaigns"), "campaigns:list", "calls.add_calltask", "outbound"),
+    NavItem(
+        _("Campaigns"),
+        "campaigns:list",
+        "calls.add_calltask",
+        "outbound",
+        rule="calls.campaigns:may_open_campaigns",  # heads of a sales department, admins
+    ),
     NavItem(_("Receivables"), "clients:receivables", "clients.view_all_receivables", "receivables"),
     NavItem(_("Clients"), "clients:review_list", "clients.view_receivable", "clients"),
     NavItem(_("Order log"), "orders:order_log", "orders.review_orders", "order_log"),

@@ -68,3 +68,18 @@ def test_someone_in_two_roles_lands_on_the_first_that_fits():
 
     user.groups.add(Group.objects.get(name=str(Role.FINANCE)))
     assert landing_url(user) == reverse("clients:receivables")
+
+
+def test_a_head_of_finance_is_not_offered_campaigns_it_may_not_open(client):
+    # the demo's finance user heads the finance department: Head and Finance groups
+    user = make_staff(role=Role.FINANCE)
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=str(Role.HEAD)))
+    DepartmentFactory(name="Финансы", kind="finance", head=user)
+    keys = {item.key for item in nav_items_for(user)}
+    assert "outbound" not in keys and "criteria" not in keys
+    assert landing_url(user) == reverse("clients:receivables")
+    client.force_login(user)
+    for item in nav_items_for(user):
+        assert client.get(reverse(item.url_name)).status_code == 200, item.key
