@@ -44,8 +44,8 @@ class ReceivableFilterForm(forms.Form):
         )
 
 
-@require_GET
 @permission_required("clients.view_all_receivables", raise_exception=True)
+@require_GET
 def receivables(request):
     form = ReceivableFilterForm(request.GET or None)
     on = timezone.localdate()
