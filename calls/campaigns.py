@@ -69,6 +69,18 @@ def can_direct(user) -> bool:
     return user.is_authenticated and (is_admin(user) or bool(headed_departments(user)))
 
 
+def may_open_campaigns(user) -> bool:
+    """The header's question, asked of permissions only (no query on every page): those
+    who may add call tasks (heads, admins) except finance's people — a head of finance
+    holds ``view_all_receivables`` and directs no sales calls (:func:`can_direct` would
+    refuse them). The pages themselves still ask :func:`can_direct`."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_perm("calls.view_callevent"):  # admins
+        return True
+    return user.has_perm("calls.add_calltask") and not user.has_perm("clients.view_all_receivables")
+
+
 def require_director(user) -> list[Department]:
     """The user's headed sales departments; ``PermissionDenied`` unless a head or an admin."""
     if not user.is_authenticated:

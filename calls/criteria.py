@@ -649,15 +649,25 @@ def criteria_operators(user, *, date_from: date, date_to: date):
     in the period for a manager; ``PermissionDenied`` for anyone else (operators, finance)."""
     from django.core.exceptions import PermissionDenied
 
+    if not may_review_criteria(user):
+        raise PermissionDenied(_("Operator criteria are for heads, managers and admins."))
+    if user.is_superuser or user.has_perm("calls.view_callevent") or _is_head(user):
+        return None
+    return operators_for_manager(user, date_from=date_from, date_to=date_to)
+
+
+def may_review_criteria(user) -> bool:
+    """Heads (the head of sales support too), managers and admins; not operators, not
+    finance. The header asks this too, so it shows the page only to those it opens for.
+
+    Asked of permissions only (no query: the header asks on every page): admins hold
+    ``view_callevent``; reviewers of calls who do not hold finance's
+    ``view_all_receivables`` are managers and heads."""
     if not user.is_authenticated:
-        raise PermissionDenied
+        return False
     if user.is_superuser or user.has_perm("calls.view_callevent"):  # admins
-        return None
-    if _is_head(user):
-        return None
-    if user.groups.filter(name=Role.MANAGER).exists() and user.has_perm("calls.review_calls"):
-        return operators_for_manager(user, date_from=date_from, date_to=date_to)
-    raise PermissionDenied(_("Operator criteria are for heads, managers and admins."))
+        return True
+    return user.has_perm("calls.review_calls") and not user.has_perm("clients.view_all_receivables")
 
 
 # --- the period a reviewer picks --------------------------------------------------------

@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallOutcome, Purpose
+from orderdesk.exports import PhoneText
 from orderdesk.filters import ReviewLogFilter
 from orderdesk.scope import review_scope
 
@@ -44,18 +45,19 @@ CSV_HEADER = [
 
 
 def csv_row(call: Call) -> list:
+    """One typed export row (CSV and XLSX): times as datetimes, the phone as text."""
     duration = call.duration
     return [
-        call.started_at.isoformat(),
-        call.ended_at.isoformat() if call.ended_at else "",
+        call.started_at,
+        call.ended_at,
         call.get_direction_display(),
-        call.phone,
+        PhoneText(call.phone),
         call.client.name if call.client else "",
         call.client.client_type.name if call.client else "",
         (call.client.manager.get_full_name() if call.client and call.client.manager else ""),
         call.operator.get_full_name() or call.operator.get_username(),
         call.get_purpose_display(),
         call.outcome.name if call.outcome else "",
-        int(duration.total_seconds()) if duration else "",
+        int(duration.total_seconds()) if duration else None,
         call.notes,
     ]

@@ -5,11 +5,18 @@ cell starting with ``= + - @`` or a tab/CR as a formula: ``=HYPERLINK(...)`` lea
 and every export of a list is an :class:`~orderdesk.models.ExportRecord`.
 """
 
+import io
 import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.utils import timezone
 
+from clients.phones import format_phone  # national form: 8 (495) 100-00-01
 from orderdesk.models import ExportRecord
 
 EXPORT_PERMISSION = "orderdesk.export_lists"
@@ -33,6 +40,110 @@ def escape_cell(value):
 
 def escape_row(row) -> list:
     return [escape_cell(cell) for cell in row]
+
+
+# --- typed cells for Russian Excel ---------------------------------------------------------
+#
+# A list's export row holds typed values: Decimal (money), int, date, datetime (aware),
+# PhoneText, str, None. CSV writes them as a Russian Excel reads them (decimal comma,
+# local time as dd.mm.yyyy hh:mm, phones in a form no spreadsheet takes for a number);
+# XLSX keeps the types (numbers with a money format, real dates in local time, text).
+
+CSV_DATE = "%d.%m.%Y"
+CSV_DATETIME = "%d.%m.%Y %H:%M"
+XLSX_DATE = "DD.MM.YYYY"
+XLSX_DATETIME = "DD.MM.YYYY HH:MM"
+XLSX_MONEY = "#,##0.00"
+XLSX_TEXT = "@"
+# A workbook is built in memory; past this many rows the export says so and offers CSV.
+XLSX_MAX_ROWS = 100_000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PhoneText(str):
+    """A phone number (E.164) that must reach the spreadsheet as text, never as a number."""
+
+    def display(self) -> str:
+        return format_phone(str(self)) if self else ""
+
+
+def csv_cell(value) -> str:
+    """One typed value as the text a Russian Excel reads right, formula-safe."""
+    if value is None:
+        return ""
+    if isinstance(value, PhoneText):
+        text = value.display()
+    elif isinstance(value, datetime):
+        text = timezone.localtime(value).strftime(CSV_DATETIME)
+    elif isinstance(value, date):
+        text = value.strftime(CSV_DATE)
+    elif isinstance(value, Decimal):
+        text = format(value, "f").replace(".", ",")
+    else:
+        text = str(value)
+    return escape_cell(text)
+
+
+def csv_row(values: Iterable) -> list[str]:
+    return [csv_cell(value) for value in values]
+
+
+class TooManyRows(Exception):
+    """The list is longer than an XLSX export takes (:data:`XLSX_MAX_ROWS`)."""
+
+
+def xlsx_workbook(title: str, header: list, rows: Iterable[list]) -> tuple[bytes, int]:
+    """An XLSX file of typed cells and the number of rows in it; ``TooManyRows`` past
+    :data:`XLSX_MAX_ROWS` (nothing is returned then)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    kept = list(islice(rows, XLSX_MAX_ROWS + 1))
+    if len(kept) > XLSX_MAX_ROWS:
+        raise TooManyRows
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    bold = Font(bold=True)
+
+    def cell(value):
+        if value is None:
+            return None
+        if isinstance(value, PhoneText):
+            written = WriteOnlyCell(sheet, value=value.display())
+            written.data_type = "s"
+            written.number_format = XLSX_TEXT
+            return written
+        if isinstance(value, datetime):
+            local = timezone.localtime(value).replace(tzinfo=None)
+            written = WriteOnlyCell(sheet, value=local)
+            written.number_format = XLSX_DATETIME
+            return written
+        if isinstance(value, date):
+            written = WriteOnlyCell(sheet, value=value)
+            written.number_format = XLSX_DATE
+            return written
+        if isinstance(value, Decimal):
+            written = WriteOnlyCell(sheet, value=value)
+            written.number_format = XLSX_MONEY
+            return written
+        if isinstance(value, int | float):
+            return value
+        written = WriteOnlyCell(sheet, value=escape_cell(str(value)))
+        written.data_type = "s"  # never a formula, whatever it starts with
+        return written
+
+    header_cells = []
+    for name in header:
+        heading = WriteOnlyCell(sheet, value=escape_cell(str(name)))
+        heading.font = bold
+        header_cells.append(heading)
+    sheet.append(header_cells)
+    for row in kept:
+        sheet.append([cell(value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), len(kept)
 
 
 def check_may_export(user) -> None:

@@ -62,15 +62,16 @@ CSV_HEADER = [
 
 
 def csv_row(order: Order) -> list:
+    """One typed export row (CSV and XLSX): money as Decimal, dates as dates."""
     return [
         order.number,
-        order.accepted_at.isoformat() if order.accepted_at else "",
+        order.accepted_at,
         order.get_status_display(),
         order.client.name,
         order.client.client_type.name,
         order.client.manager.get_full_name() if order.client.manager else "",
         order.operator.get_full_name() or order.operator.get_username(),
         order.price_column.name if order.price_column else "",
-        order.delivery_date.isoformat() if order.delivery_date else "",
-        str(order.total),
+        order.delivery_date,
+        order.total,
     ]

@@ -114,7 +114,7 @@ TABLE = {
     "clients:review_list": ((302, 403, 200, 200, 200, 200), (302, 405, 405, 405, 405, 405)),
     # Machine endpoints: bearer token only, whoever is signed in.
     "calls:telephony_incoming": ((405,) * 6, (401,) * 6),
-    "clients:receivables": ((302, 403, 403, 403, 200, 403), (302, 403, 403, 403, 200, 403)),
+    "clients:receivables": ((302, 403, 403, 403, 200, 403), (302, 403, 403, 403, 405, 403)),
     "clients:api_receivables": ((405,) * 6, (401,) * 6),
 }
 

@@ -17,7 +17,7 @@ PAGES = {
 LANDING = {
     Role.OPERATOR: "calls:console",
     Role.MANAGER: "calls:call_log",
-    Role.HEAD: "calls:call_log",
+    Role.HEAD: "calls:criteria",
     Role.FINANCE: "clients:receivables",
     Role.ADMIN: "admin:index",
 }
