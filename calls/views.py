@@ -30,6 +30,7 @@ from calls.forms import (
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from calls.outcomes import call_facts, fitting_outcomes
 from calls.routing import route_call, route_nonstandard
+from calls.script import transfer_script
 from calls.selectors import (
     client_card,
     due_tasks_for,
@@ -182,6 +183,10 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
     elif step in (Step.ROUTE, Step.ORDER) and call.purpose:
         context["route"] = route_call(call.client, call.purpose)
         context["nonstandard"] = route_nonstandard(call.client)
+        context["script"] = transfer_script(context["route"])
+        context["nonstandard_script"] = transfer_script(context["nonstandard"])
+        # After a transfer the step shows it instead of offering the Transfer button again.
+        context["transferred"] = call.transfers.order_by("-created_at").first()
     elif step == Step.REFERENCE:
         context["price_list_form"] = PriceListForm(
             initial={"email": contact_email(call.client) if call.client_id else "", "fmt": "csv"}
@@ -289,9 +294,13 @@ def _transfer(request, call: Call):
         )
     nonstandard = request.POST.get("nonstandard") == "1"
     try:
-        transfer = transfers.transfer_call(call=call, by=request.user, nonstandard=nonstandard)
+        transfer = transfers.transfer_call(
+            call=call, by=request.user, nonstandard=nonstandard, why=request.POST.get("why", "")
+        )
     except CallError as error:
-        return _failed(request, call, Step.ROUTE, error)
+        # a non-standard transfer without its line of why: back to that field, text kept
+        extra = {"why": request.POST.get("why", ""), "why_error": True} if nonstandard else {}
+        return _failed(request, call, Step.ROUTE, error, **extra)
     messages.success(request, _("Transferred: %(reason)s") % {"reason": transfer.reason})
     return _after(request, call, Step.WRAP_UP)
 

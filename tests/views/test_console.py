@@ -396,7 +396,7 @@ def test_a_transferred_call_cannot_be_transferred_again(client, operator, org):
     client.post(step(call, "route"), **HX)
     client.post(step(call, "route"), **HX)  # double submit
     client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
-    client.post(step(call, "route"), {"nonstandard": "1"}, **HX)
+    client.post(step(call, "route"), {"nonstandard": "1", "why": "просит руководителя"}, **HX)
     assert Transfer.objects.count() == 1
 
 
@@ -451,3 +451,67 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP is down")
+
+
+# --- issue 12: the script the operator reads, transfers with context -------------------
+
+
+def key_call(client, operator, org, *, extension="214"):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    kam = make_staff(role=Role.MANAGER, kam=True, first_name="Игорь", last_name="Петров")
+    kam.staff_profile.extension = extension
+    kam.staff_profile.save()
+    ClientFactory(client_type=key_type, manager=kam, phone="+74951000001")
+    call = start_call(phone="+74951000001", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "order"}, **HX)
+    return call, kam
+
+
+def test_routing_shows_the_sentence_to_say_and_the_extension(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    for headers in ({}, HX):
+        html = client.get(step(call, "route"), HTTP_ACCEPT_LANGUAGE="ru", **headers).content
+        html = html.decode()
+        assert "Соединяю вас с вашим менеджером Игорем Петровым." in html
+        assert 'id="route-extension"' in html and "214" in html
+
+
+def test_nonstandard_transfer_needs_a_line_of_why_and_keeps_it(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    # given: no line of why: nothing is transferred, the field is focused again
+    response = client.post(step(call, "route"), {"nonstandard": "1", "why": "  "}, **HX)
+    html = response.content.decode()
+    assert Transfer.objects.count() == 0
+    assert 'aria-invalid="true"' in html and "autofocus" in html.split('name="why"')[1][:200]
+    # when: with the line
+    client.post(step(call, "route"), {"nonstandard": "1", "why": "просит директора"}, **HX)
+    # then: the head reads it in the reason
+    transfer = Transfer.objects.get()
+    assert transfer.to_user == org["head"]
+    assert transfer.reason.endswith("просит директора")
+
+
+def test_after_a_transfer_the_route_step_shows_it_without_the_transfer_button(
+    client, operator, org
+):
+    call, _kam = key_call(client, operator, org)
+    client.post(step(call, "route"), **HX)
+    for headers in ({}, HX):
+        response = client.get(step(call, "route"), follow=True, **headers)
+        html = response.content.decode()
+        assert 'data-key="t"' not in html
+        assert 'data-step="wrap_up"' in html
+
+
+def test_inbox_shows_the_reason_in_words_and_the_operators_notes_not_the_rule_code(
+    client, operator, org
+):
+    call, kam = key_call(client, operator, org)
+    client.post(step(call, "route"), **HX)
+    Call.objects.filter(pk=call.pk).update(notes="Просит скидку на сыр")
+    client.force_login(kam)
+    html = client.get(reverse("calls:inbox"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Просит скидку на сыр" in html
+    assert "key_manager" not in html
+    assert "Ключевой клиент → его менеджер" in html or "Key client → its manager" in html
