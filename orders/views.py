@@ -45,6 +45,7 @@ from orders.forms import (
 from orders.models import Order, UpsellOffer
 from orders.notifications import send_confirmation
 from orders.pricing import quote, threshold_hints
+from orders.readback import amount_in_words
 from orders.selectors import product_search
 from orders.upsell import suggest, upsell_status
 
@@ -411,6 +412,10 @@ def _review(request, call, order, *, push: bool = False, **extra):
                 ReadBackLine(line, q) for line, q in zip(stored, priced.lines, strict=True)
             ]
             order.total = priced.total  # shown, not saved
+    try:
+        extra["total_in_words"] = amount_in_words(order.total)  # the read-back script
+    except ValueError:
+        extra["total_in_words"] = ""
     return _render(request, call, order, "review", push=push, accept_key=uuid.uuid4(), **extra)
 
 

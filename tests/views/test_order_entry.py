@@ -1198,3 +1198,22 @@ def test_the_order_pages_query_counts(http, call, ready, stage, django_assert_ma
     http.get(url(stage, call))
     with django_assert_max_num_queries(40):
         assert http.get(url(stage, call), **HX).status_code == 200
+
+
+def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call, ready):
+    # issue 12: the operator reads the order aloud, the total in words as well as figures
+    from orders.readback import amount_in_words
+
+    for headers in ({}, HX):
+        response = http.get(url("review", call), HTTP_ACCEPT_LANGUAGE="ru", **headers)
+        html = text(response)
+        order = draft(call)
+        script = html.split('id="readback-script"')[1].split("</div>")[0]
+        assert amount_in_words(order.total).split()[0] in script
+        assert 'id="total-in-words"' in script
+        assert "Москва, ул. Складская, д. 7" in script
+        assert order.receiver.name in script
+        for line in order.lines.select_related("product"):
+            assert line.product.name in script
+        # the script comes before the price table, so its start is what is in view
+        assert html.index('id="readback-script"') < html.index('id="order-lines"')
