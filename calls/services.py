@@ -23,7 +23,7 @@ from calls import campaigns, events
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
-from calls.outcomes import outcome_problem
+from calls.outcomes import next_attempt_at, outcome_problem
 from calls.price_lists import price_list_csv, price_list_pdf
 from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
@@ -293,16 +293,22 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     if problem is not None:
         raise CallError(problem)
     now = timezone.now()
-    callback_at = callback_at or campaigns.retry_at(call, outcome, now=now)  # outbound: retry
+    callback_at = (
+        callback_at
+        or campaigns.retry_at(call, outcome, now=now)  # outbound: the task's retry
+        or next_attempt_at(outcome, now=now)  # no answer: the next attempt books itself
+    )
     if outcome.needs_callback:
         if callback_at is None:
-            raise CallError(_("Say when to call back."))
+            raise CallError(_("Say when to call back."), field="callback_at")
         if timezone.is_naive(callback_at):
             callback_at = timezone.make_aware(callback_at)
         if callback_at <= now:
-            raise CallError(_("The call-back time must be in the future."))
+            raise CallError(_("The call-back time must be in the future."), field="callback_at")
     elif callback_at is not None:
-        raise CallError(_("A call-back time only goes with a call-back outcome."))
+        raise CallError(
+            _("A call-back time only goes with a call-back outcome."), field="callback_at"
+        )
 
     task = None
     if outcome.needs_callback and not campaigns.requeues(call):

@@ -364,6 +364,9 @@ def _wrap_up(request, call: Call):
             by=request.user,
         )
     except CallError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)  # shown and focused at the field
+            error = None
         return _failed(request, call, Step.WRAP_UP, error, form=form)
     messages.success(request, _("Call wrapped up. Ready for the next one."))
     return _go(request, reverse("calls:console"))
@@ -392,6 +395,13 @@ def _inbox_context(request) -> dict:
 @permission_required("calls.view_transfer", raise_exception=True)
 def inbox(request):
     return render(request, "calls/inbox.html", _inbox_context(request))
+
+
+@permission_required("calls.view_transfer", raise_exception=True)
+@require_GET
+def inbox_count(request):
+    """The header's inbox badge alone (refreshed on the ``inboxChanged`` event)."""
+    return render(request, "calls/inbox_badge.html")
 
 
 @permission_required("calls.view_transfer", raise_exception=True)
@@ -435,7 +445,9 @@ def assign_manager(request, task_id: int):
 
 def _inbox_changed(request):
     if request.htmx:
-        return render(request, "calls/inbox.html#inbox-items", _inbox_context(request))
+        response = render(request, "calls/inbox.html#inbox-items", _inbox_context(request))
+        response["HX-Trigger"] = "inboxChanged"  # the header's badge fetches its count
+        return response
     return redirect("calls:inbox")
 
 

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orderdesk.context_processors.navigation",
+                "orderdesk.context_processors.messages_once",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },

@@ -1,5 +1,6 @@
 """The console and the call script steps: full pages, htmx panels, ownership, query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -515,3 +516,47 @@ def test_inbox_shows_the_reason_in_words_and_the_operators_notes_not_the_rule_co
     assert "Просит скидку на сыр" in html
     assert "key_manager" not in html
     assert "Ключевой клиент → его менеджер" in html or "Key client → its manager" in html
+
+
+def test_feedback_kinds_are_picked_with_alt_and_a_digit(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "feedback"}, **HX)
+    html = client.get(step(call, "feedback"), **HX).content.decode()
+    assert 'data-key="Alt+1"' in html and "<kbd>Alt+1</kbd>" in html
+    assert 'data-key="1"' not in html  # a bare digit types into the text box
+
+
+def test_a_repeated_refusal_shows_once_on_the_page(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    order_url = reverse("orders:entry", args=[call.pk])
+    client.get(order_url)  # the key client's order URL typed by hand, twice
+    response = client.get(order_url, follow=True)
+    html = response.content.decode()
+    messages = re.findall(r'<p class="msg msg-\w+">([^<]*)</p>', html)
+    assert messages, "the refusal is shown"
+    assert len(messages) == len(set(messages))
+
+
+def test_assigning_a_manager_by_htmx_refreshes_the_header_badge(
+    client, org, django_assert_max_num_queries
+):
+    task_client = ClientFactory(manager=None)
+    task = CallTask.objects.create(
+        kind=CallTask.Kind.ASSIGN_MANAGER, client=task_client, assigned_to=org["head"]
+    )
+    manager = make_staff(role=Role.MANAGER)
+    client.force_login(org["head"])
+    page = client.get(reverse("calls:inbox")).content.decode()
+    badge = re.search(r'<span class="badge" id="inbox-count"[^>]*>(\d+)</span>', page)
+    assert badge and badge.group(1) == "1"
+    assert 'hx-trigger="inboxChanged from:body"' in badge.group(0)
+    response = client.post(
+        reverse("calls:assign_manager", args=[task.pk]), {"manager": manager.pk}, **HX
+    )
+    assert response["HX-Trigger"] == "inboxChanged"
+    with django_assert_max_num_queries(6):
+        badge = client.get(reverse("calls:inbox_count"), **HX).content.decode()
+    assert 'id="inbox-count"' in badge and " hidden" in badge and "<html" not in badge
+    client.force_login(make_staff(role=Role.OPERATOR))
+    assert client.get(reverse("calls:inbox_count"), **HX).status_code == 403

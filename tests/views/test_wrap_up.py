@@ -120,3 +120,51 @@ def test_the_wrap_up_screen_is_in_russian(client, operator, reference_call):
     client.force_login(operator)
     html = client.get(url(reference_call), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Alt+цифра" in html
+
+
+# --- issue 12: keyboard and focus ----------------------------------------------------
+
+
+def test_no_answer_needs_no_time_and_books_the_next_attempt_itself(
+    client, operator, reference_call
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from calls.models import CallTask
+
+    client.force_login(operator)
+    before = timezone.now()
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.NO_ANSWER}, **HX)
+    assert response.status_code == 200
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.CLOSED
+    task = CallTask.objects.get(call=reference_call, kind=CallTask.Kind.CALL_BACK)
+    assert before + timedelta(hours=2) <= task.due_at <= timezone.now() + timedelta(hours=2)
+
+
+def test_a_call_back_without_a_time_shows_the_error_at_the_field_once(
+    client, operator, reference_call
+):
+    client.force_login(operator)
+    for headers in ({}, HX):
+        response = client.post(url(reference_call), {"outcome": OutcomeCode.CALL_BACK}, **headers)
+        html = response.content.decode()
+        field = re.search(r"<input[^>]*name=\"callback_at\"[^>]*>", html).group(0)
+        assert 'aria-invalid="true"' in field  # orderdesk.js focuses it
+        assert html.count("Say when to call back.") + html.count("Укажите") <= 1
+        assert 'class="msg msg-error"' not in html
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.OPEN
+
+
+def test_call_back_quick_picks_are_offered(client, operator, reference_call):
+    client.force_login(operator)
+    html = client.get(url(reference_call), **HX).content.decode()
+    picks = re.findall(r'data-fill="#id_callback_at" (data-fill-[a-z]+="[^"]+")', html)
+    assert picks == [
+        'data-fill-minutes="15"',
+        'data-fill-minutes="60"',
+        'data-fill-tomorrow="10:00"',
+    ]
