@@ -92,7 +92,7 @@ def outcome_problem(
     - ``abandoned`` is the system's, for calls nobody wrapped up.
     """
     facts = facts or call_facts(call)
-    name = {"outcome": outcome.name}
+    name = {"outcome": outcome.label}
     if outcome.code == OutcomeCode.ABANDONED:
         return _("“%(outcome)s” is set by the system for calls nobody wrapped up.") % name
     if outcome.is_sale and not facts.order_accepted:

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients.models import Client, ClientPhone, ClientType, Contact, DeliveryAddress, Receivable
 from clients.phones import normalize_phone
 from clients.resources import ClientResource, ReceivableResource
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
 
 
@@ -74,7 +75,11 @@ class ReceivableInline(admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(
-    PhoneSearchMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    AccusativeTitlesMixin,
+    PhoneSearchMixin,
+    RecordedExportMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
 ):
     resource_classes = [ClientResource]
     list_display = [

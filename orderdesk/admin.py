@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.models import Department, ExportRecord, StaffProfile
 
 admin.site.site_header = _("OrderDesk")
@@ -121,7 +122,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     """Who exported which list, with which filters: read-only, written by the exports."""
 
     list_display = ["at", "by", "list_name", "file_format", "rows", "filters"]

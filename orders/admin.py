@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
 from orders.errors import OrderError
 from orders.forms import DiscountRuleAdminForm, OrderActionForm, OrderAdminForm
@@ -39,7 +40,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -90,7 +91,7 @@ class ProductAdmin(RecordedExportMixin, ImportExportModelAdmin):
 
 
 @admin.register(PriceColumn)
-class PriceColumnAdmin(SimpleHistoryAdmin):
+class PriceColumnAdmin(AccusativeTitlesMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "position"]
     list_editable = ["position"]
     search_fields = ["name", "code"]
@@ -98,7 +99,9 @@ class PriceColumnAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductPrice)
-class ProductPriceAdmin(RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProductPriceAdmin(
+    AccusativeTitlesMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     """The product × column grid: filter by a column and edit prices in the list."""
 
     resource_classes = [ProductPriceResource]
@@ -158,7 +161,7 @@ class DiscountRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(SimpleHistoryAdmin):
+class PromotionAdmin(AccusativeTitlesMixin, SimpleHistoryAdmin):
     list_display = ["title", "product", "valid_from", "valid_to"]
     list_filter = ["valid_from", "client_types"]
     list_select_related = ["product"]
@@ -320,7 +323,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(AccusativeTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order",
         "product",
