@@ -9,6 +9,7 @@ Every service that takes a call locks its row, checks that ``by`` is the call's 
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,6 +131,9 @@ def start_task_call(*, task: CallTask, operator) -> Call:
     return start_call(phone=number, operator=operator, direction=Call.Direction.OUTBOUND, task=task)
 
 
+NEW_CLIENT_CREDIT_LIMIT = Decimal("0")  # 0: prepayment only (Client.credit_limit)
+
+
 @transaction.atomic
 def register_client(
     *,
@@ -163,7 +167,13 @@ def register_client(
                 _("“%(phone)s” is not a valid phone number.") % {"phone": contact_phone[:40]}
             )
 
-    client = Client(name=name, client_type=client_type, region=(region or "").strip(), manager=None)
+    client = Client(
+        name=name,
+        client_type=client_type,
+        region=(region or "").strip(),
+        manager=None,
+        credit_limit=NEW_CLIENT_CREDIT_LIMIT,  # prepayment until finance sets a limit
+    )
     client.full_clean()
     client.save()
     try:

@@ -560,3 +560,22 @@ def test_assigning_a_manager_by_htmx_refreshes_the_header_badge(
     assert 'id="inbox-count"' in badge and " hidden" in badge and "<html" not in badge
     client.force_login(make_staff(role=Role.OPERATOR))
     assert client.get(reverse("calls:inbox_count"), **HX).status_code == 403
+
+
+def test_a_new_client_has_no_preset_type_and_starts_on_prepayment(client, operator, org):
+    from decimal import Decimal
+
+    market = ClientTypeFactory(code="market", department=org["wholesale"])
+    call = start_call(phone="+74951000099", operator=operator)
+    client.force_login(operator)
+    form = client.get(step(call, "new_client"), **HX).content.decode()
+    select = form.split('name="client_type"')[1].split("</select>")[0]
+    assert '<option value="" selected>' in select  # the operator must choose
+    # when: no type chosen: refused at the field, nothing created
+    response = client.post(step(call, "new_client"), {"name": "ИП Новиков"}, **HX)
+    select = re.search(r'<select[^>]*name="client_type"[^>]*>', response.content.decode())
+    assert 'aria-invalid="true"' in select.group(0)
+    assert not Client.objects.filter(name="ИП Новиков").exists()
+    # then: with a type, the client is registered with a zero limit (prepayment)
+    client.post(step(call, "new_client"), {"name": "ИП Новиков", "client_type": market.pk}, **HX)
+    assert Client.objects.get(name="ИП Новиков").credit_limit == Decimal("0")
