@@ -12,6 +12,7 @@ from clients.phones import normalize_phone
 from clients.resources import ClientResource, ReceivableResource
 from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
+from orderdesk.import_formats import IMPORT_FORMATS
 
 
 class PhoneSearchMixin:
@@ -81,6 +82,7 @@ class ClientAdmin(
     ImportExportModelAdmin,
     SimpleHistoryAdmin,
 ):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ClientResource]
     list_display = [
         "name",
@@ -163,6 +165,7 @@ class PaymentStateFilter(admin.SimpleListFilter):
 
 @admin.register(Receivable)
 class ReceivableAdmin(RecordedExportMixin, ImportExportModelAdmin):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ReceivableResource]
     list_display = [
         "document_no",

@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
+from orderdesk.import_formats import IMPORT_FORMATS
 from orders.errors import OrderError
 from orders.forms import DiscountRuleAdminForm, OrderActionForm, OrderAdminForm
 from orders.models import (
@@ -73,6 +74,7 @@ class NewProductFilter(admin.SimpleListFilter):
 
 @admin.register(Product)
 class ProductAdmin(RecordedExportMixin, ImportExportModelAdmin):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ProductResource]
     list_display = ["sku", "name", "category", "unit", "is_active", "new_until", "stock"]
     list_filter = ["is_active", NewProductFilter, "category", "unit", "is_weighed"]
@@ -103,6 +105,8 @@ class ProductPriceAdmin(
     AccusativeTitlesMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
 ):
     """The product × column grid: filter by a column and edit prices in the list."""
+
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
 
     resource_classes = [ProductPriceResource]
     list_display = ["product", "column", "price"]

@@ -659,3 +659,24 @@ def test_history_columns_are_translated_and_a_missing_reason_is_not_none(admin_c
     assert ">Changes<" not in html
     cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)]
     assert "None" not in cells
+
+
+def test_a_semicolon_separated_csv_imports_like_a_comma_separated_one(admin_client):
+    # issue 12: what Russian Excel saves (and our exports write) failed with InvalidDimensions
+    ProductCategoryFactory(name="Бакалея")
+    content = "sku;name;category;unit\nA-1;Гречка, ядрица;Бакалея;kg\n"
+    response = _upload(admin_client, Product, "products.csv", content)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "InvalidDimensions" not in html and "Invalid" not in html
+    assert response.context["confirm_form"]  # the dry run found no errors
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [("sku;name;price", ";"), ("sku,name,price", ","), ("sku\tname", "\t"), ("sku", ",")],
+)
+def test_the_csv_delimiter_is_detected_from_the_header(header, delimiter):
+    from orderdesk.import_formats import detect_delimiter
+
+    assert detect_delimiter(header + "\nA;b,c;1\n") == delimiter
