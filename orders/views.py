@@ -26,6 +26,7 @@ from orderdesk.scope import review_scope
 from orders import logs, services
 from orders.delivery import DeliveryTerms, delivery_windows, proposed_terms, set_delivery
 from orders.errors import (
+    DeliveryFarAhead,
     OrderBlocked,
     OrderError,
     OrderNotForOperator,
@@ -331,15 +332,20 @@ def delivery(request, call_id: int):
         return _render(request, call, order, "delivery", form=form)
     form = DeliveryForm(request.POST, **form_kwargs)
     errors = _form_errors(form) if not form.is_valid() else []
+    far_ahead = False  # the far date's confirmation is asked for
     if not errors:
         try:
             set_delivery(order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user)
         except StageNotReady as error:  # the offers or lines changed meanwhile
             return _to_stage(request, call, order, Stage(error.stage), error.messages)
+        except DeliveryFarAhead as error:
+            errors, far_ahead = _error_messages(error), True
         except OrderError as error:
             errors = _error_messages(error)
     if errors:
-        return _render(request, call, order, "delivery", form=form, errors=errors)
+        return _render(
+            request, call, order, "delivery", form=form, errors=errors, far_ahead=far_ahead
+        )
     order.refresh_from_db()
     if request.htmx:
         return _review(request, call, order, push=True)

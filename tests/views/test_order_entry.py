@@ -1217,3 +1217,24 @@ def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call,
             assert line.product.name in script
         # the script comes before the price table, so its start is what is in view
         assert html.index('id="readback-script"') < html.index('id="order-lines"')
+
+
+def test_delivery_more_than_two_weeks_ahead_asks_for_confirmation(
+    http, call, customer, at_delivery
+):
+    # issue 12: a far date (a slipped month) is checked with the client before it is stored
+    from datetime import timedelta
+
+    far = next_delivery_day(after=timezone.localdate() + timedelta(days=21))
+    before = snapshot()
+    response = http.post(
+        url("delivery", call), delivery_data(customer, delivery_date=far.isoformat()), **HX
+    )
+    html = text(response)
+    assert "more than two weeks ahead" in html
+    assert 'id="far-ahead"' in html and 'name="far_ahead_confirmed"' in html
+    assert snapshot() == before
+    confirmed = delivery_data(customer, delivery_date=far.isoformat(), far_ahead_confirmed="on")
+    response = http.post(url("delivery", call), confirmed, **HX)
+    assert response["HX-Push-Url"] == url("review", call)
+    assert draft(call).delivery_date == far
