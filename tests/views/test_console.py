@@ -579,3 +579,15 @@ def test_a_new_client_has_no_preset_type_and_starts_on_prepayment(client, operat
     # then: with a type, the client is registered with a zero limit (prepayment)
     client.post(step(call, "new_client"), {"name": "ИП Новиков", "client_type": market.pk}, **HX)
     assert Client.objects.get(name="ИП Новиков").credit_limit == Decimal("0")
+
+
+def test_shipped_delivery_conditions_show_in_the_interface_language(
+    client, operator, retail_client
+):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    english = client.get(step(call, "reference"), HTTP_ACCEPT_LANGUAGE="en", **HX)
+    assert "Delivery in Moscow and the Moscow region" in english.content.decode()
+    russian = client.get(step(call, "reference"), HTTP_ACCEPT_LANGUAGE="ru", **HX)
+    assert "Доставка по Москве и области" in russian.content.decode()
