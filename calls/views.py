@@ -40,6 +40,7 @@ from calls.selectors import (
 )
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
+from orderdesk.page_swap import go
 from orders import services as order_services
 from orders.errors import OrderBlocked, OrderNotForOperator
 from orders.selectors import product_search
@@ -134,7 +135,7 @@ def incoming(request):
 
 
 def _go(request, url: str):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, url)  # a page swap for htmx (no blink), a redirect otherwise
 
 
 # --- one call, step by step ---------------------------------------------------------

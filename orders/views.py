@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
@@ -22,6 +21,7 @@ from calls.views import own_call, step_url
 from clients.debt import with_order
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
+from orderdesk.page_swap import go
 from orderdesk.scope import review_scope
 from orders import logs, services
 from orders.delivery import DeliveryTerms, delivery_windows, proposed_terms, set_delivery
@@ -436,7 +436,7 @@ class ReadBackLine:
 
 
 def _go(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, url)  # a page swap for htmx (no blink), a redirect otherwise
 
 
 @order_required

@@ -27,3 +27,10 @@ def _reference_data(request):
 
     sync_role_groups(apps)
     ensure_outcomes(CallOutcome)
+
+
+def swapped_to(response) -> str:
+    """Where an htmx response moves the page: a page swap's HX-Location path (issue 12)."""
+    import json
+
+    return json.loads(response["HX-Location"])["path"]

@@ -1,6 +1,7 @@
 """Keyboard and focus (issue 12): the field in error gets the focus, a refused quantity keeps
 the search, a taken offer's quantity is focused, call-back quick picks, Alt+digit kinds."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -91,3 +92,44 @@ def test_feedback_kind_is_chosen_with_alt_digit_without_typing_into_the_text(pag
     expect(text).to_have_value("")
     page.keyboard.type("Просят доставку по субботам")
     assert not Feedback.objects.exists()
+
+
+def test_a_whole_order_call_never_reloads_the_page(page, customer, shop):  # noqa: F811
+    # issue 12: start, purpose → order, accept → done, F8 from done, wrap-up → console are
+    # page swaps with a pushed URL: a marker set on the console survives the whole call
+    log_in(page, "operator")
+    page.evaluate("window.sameDocument = true")
+    page.locator("#id_phone").fill("8 (495) 100-00-05")
+    page.keyboard.press("Enter")
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "purpose")
+    page.keyboard.press("1")
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "entry")
+    expect(page).to_have_url(re.compile(r"/order/$"))
+    page.keyboard.type("MLK-0001")
+    expect(page.locator("#search-results")).to_contain_text("Молоко")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type("20")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-lines")).to_contain_text("Молоко 3,2% 1 л")
+    for answered in ("1", "2", "3"):
+        page.keyboard.press("Alt+n")
+        expect(page.locator("#offers-answered")).to_have_text(answered)
+    page.keyboard.press("F9")
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "delivery")
+    page.keyboard.press("F9")
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "review")
+    page.keyboard.press("F9")
+    expect(page.locator("#order-number")).to_contain_text("ЗК-")
+    expect(page).to_have_url(re.compile(r"/order/done/$"))
+    page.keyboard.press("F8")
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "wrap_up")
+    expect(page).to_have_url(re.compile(r"/wrap_up/$"))
+    page.locator("#step-panel button[type=submit]").press("Enter")
+    expect(page.locator("#id_phone")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/console/$"))
+    assert page.evaluate("window.sameDocument") is True
+    # reload and back still give real pages
+    page.reload()
+    expect(page.locator("#id_phone")).to_be_visible()
+    page.go_back()
+    expect(page.locator("#step-panel")).to_have_attribute("data-step", "wrap_up")

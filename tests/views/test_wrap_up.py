@@ -11,6 +11,7 @@ from calls.services import choose_purpose, start_call
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from orders.models import Order
+from tests.conftest import swapped_to
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -102,7 +103,7 @@ def test_a_forged_order_taken_on_a_reference_call_is_refused_and_changes_nothing
 def test_a_fitting_outcome_closes_the_call(client, operator, reference_call):
     client.force_login(operator)
     response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN}, **HX)
-    assert response["HX-Redirect"] == reverse("calls:console")
+    assert swapped_to(response) == reverse("calls:console")
     reference_call.refresh_from_db()
     assert reference_call.outcome.code == OutcomeCode.INFORMATION_GIVEN
 
@@ -168,3 +169,21 @@ def test_call_back_quick_picks_are_offered(client, operator, reference_call):
         'data-fill-minutes="60"',
         'data-fill-tomorrow="10:00"',
     ]
+
+
+def test_wrap_up_moves_to_the_console_by_a_page_swap_and_the_swap_gets_a_whole_page(
+    client, operator, reference_call
+):
+    # issue 12: no full page load during a call; the swapped-in GET renders the whole page
+    import json
+
+    client.force_login(operator)
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN}, **HX)
+    location = json.loads(response["HX-Location"])
+    assert location["path"] == reverse("calls:console")
+    assert (location["target"], location["select"]) == ("#main", "#main")
+    swapped = client.get(location["path"], **HX, **{"HTTP_X_PAGE_SWAP": "1"})
+    assert b"<html" in swapped.content and b'id="main"' in swapped.content
+    restored = client.get(url(reference_call), **HX, **{"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"})
+    assert b"<html" in restored.content
+    assert b"<html" not in client.get(url(reference_call), **HX).content  # a panel as before
