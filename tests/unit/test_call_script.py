@@ -21,8 +21,7 @@ from tests.factories import make_staff
         ("Анна", "Каменская", "Анной Каменской"),
         ("Никита", "Ильин", "Никитой Ильиным"),
         ("Ольга", "Шевчук", "Ольгой Шевчук"),  # a woman's surname in -ук does not decline
-        ("John", "Smith", "Johnом Smith"),
-    ][:-1],
+    ],
 )
 def test_instrumental_declines_common_russian_names(first, last, said):
     assert instrumental(first, last) == said
