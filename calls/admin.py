@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallEvent, CallOutcome, CallTask, Feedback, Transfer
 from clients.phones import normalize_phone
+from orderdesk.admin_words import AccusativeTitlesMixin
 
 
 class HandledFilter(admin.SimpleListFilter):
@@ -194,7 +195,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallTask)
-class CallTaskAdmin(admin.ModelAdmin):
+class CallTaskAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ["kind", "client", "assigned_to", "status", "due_at", "created_by"]
     list_filter = ["status", "kind", "assigned_to"]
     list_select_related = ["client", "assigned_to", "created_by"]

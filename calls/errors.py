@@ -2,7 +2,15 @@
 
 
 class CallError(Exception):
-    """A call-script action that cannot be done; the message says why, in words."""
+    """A call-script action that cannot be done; the message says why, in words.
+
+    ``field`` names the form field the operator must fix, when there is one: the screen shows
+    the message at that field and puts the focus there.
+    """
+
+    def __init__(self, *args, field: str | None = None):
+        super().__init__(*args)
+        self.field = field
 
     @property
     def message(self) -> str:

@@ -34,7 +34,10 @@ class NewClientForm(forms.Form):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
     client_type = forms.ModelChoiceField(
-        label=_("Client type"), queryset=ClientType.objects.all(), empty_label=None
+        # no preselected type: the operator asks and chooses (a default was wrong half the time)
+        label=_("Client type"),
+        queryset=ClientType.objects.all(),
+        empty_label=_("— choose —"),
     )
     region = forms.CharField(label=_("Region"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)

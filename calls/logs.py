@@ -57,7 +57,7 @@ def csv_row(call: Call) -> list:
         (call.client.manager.get_full_name() if call.client and call.client.manager else ""),
         call.operator.get_full_name() or call.operator.get_username(),
         call.get_purpose_display(),
-        call.outcome.name if call.outcome else "",
+        call.outcome.label if call.outcome else "",
         int(duration.total_seconds()) if duration else None,
         call.notes,
     ]

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -44,6 +44,20 @@ class CallOutcome(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self):
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        """The name to show: a shipped outcome (its code is an ``OutcomeCode``) that nobody
+        renamed shows in the interface's language; an admin's name or outcome as typed."""
+        if self.code in OutcomeCode.values:
+            shipped = OutcomeCode(self.code).label
+            with translation.override("ru"):
+                shipped_ru = str(shipped)  # the name the product ships (calls.outcomes)
+            with translation.override(None):
+                shipped_msgid = str(shipped)
+            if self.name in (shipped_ru, shipped_msgid):
+                return str(shipped)
         return self.name
 
 

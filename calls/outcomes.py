@@ -3,6 +3,7 @@ that an outcome must tell the truth about the call (``outcome_problem``), used b
 ``calls.services.wrap_up`` to refuse and by the wrap-up screen to offer."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -91,7 +92,7 @@ def outcome_problem(
     - ``abandoned`` is the system's, for calls nobody wrapped up.
     """
     facts = facts or call_facts(call)
-    name = {"outcome": outcome.name}
+    name = {"outcome": outcome.label}
     if outcome.code == OutcomeCode.ABANDONED:
         return _("“%(outcome)s” is set by the system for calls nobody wrapped up.") % name
     if outcome.is_sale and not facts.order_accepted:
@@ -115,3 +116,16 @@ def fitting_outcomes(call: Call, *, facts: CallFacts | None = None) -> list[Call
         for outcome in CallOutcome.objects.filter(is_active=True)
         if outcome_problem(call, outcome, facts=facts) is None
     ]
+
+
+# --- the next attempt after a call without contact (issue 12) --------------------------
+
+NEXT_ATTEMPT_AFTER = timedelta(hours=2)  # as an outbound task's retry (calls.campaigns)
+
+
+def next_attempt_at(outcome: CallOutcome, *, now: datetime) -> datetime | None:
+    """When to try again after an outcome that wants a call-back but made no contact
+    ("no answer"): the operator need not pick a time. ``None`` for any other outcome."""
+    if outcome.needs_callback and not outcome.contact_made:
+        return now + NEXT_ATTEMPT_AFTER
+    return None

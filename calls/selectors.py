@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from calls import campaigns
 from calls.models import Call, CallTask, Feedback, OutcomeCode, Purpose, Transfer
 from calls.outcomes import CallFacts, call_facts
+from calls.routing import RouteRule
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
 from clients.selectors import client_status
@@ -140,8 +141,14 @@ def inbox_for(user, *, limit: int = INBOX_LIMIT) -> Inbox:
         .prefetch_related("departments")
         .order_by("-created_at", "-id")[:limit]
     )
+    transfers = list(transfers)
+    for transfer in transfers:
+        # the rule in words, never its code (an unknown code, e.g. from old data, as stored)
+        transfer.rule_label = (
+            RouteRule(transfer.rule).label if transfer.rule in RouteRule.values else transfer.rule
+        )
     return Inbox(
-        transfers=list(transfers),
+        transfers=transfers,
         tasks=list(tasks),
         feedback=list(feedback),
         new_orders=recent_orders_for(user),

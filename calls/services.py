@@ -9,6 +9,7 @@ Every service that takes a call locks its row, checks that ``by`` is the call's 
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -21,7 +22,7 @@ from calls import campaigns, events
 from calls.errors import CallError
 from calls.flow import Step, next_step, require_step
 from calls.models import Call, CallEvent, CallOutcome, CallTask, OutcomeCode, Purpose
-from calls.outcomes import outcome_problem
+from calls.outcomes import next_attempt_at, outcome_problem
 from calls.price_lists import price_list_csv, price_list_pdf
 from calls.routing import Route, route_call
 from clients.models import Client, ClientPhone, ClientType, Contact
@@ -150,6 +151,9 @@ def start_task_call(*, task: CallTask, operator) -> Call:
     return start_call(phone=number, operator=operator, direction=Call.Direction.OUTBOUND, task=task)
 
 
+NEW_CLIENT_CREDIT_LIMIT = Decimal("0")  # 0: prepayment only (Client.credit_limit)
+
+
 @transaction.atomic
 def register_client(
     *,
@@ -183,7 +187,13 @@ def register_client(
                 _("“%(phone)s” is not a valid phone number.") % {"phone": contact_phone[:40]}
             )
 
-    client = Client(name=name, client_type=client_type, region=(region or "").strip(), manager=None)
+    client = Client(
+        name=name,
+        client_type=client_type,
+        region=(region or "").strip(),
+        manager=None,
+        credit_limit=NEW_CLIENT_CREDIT_LIMIT,  # prepayment until finance sets a limit
+    )
     client.full_clean()
     client.save()
     try:
@@ -324,17 +334,23 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     notes = (notes or "").strip()
     _check_bound(check_text_length, notes)
     now = timezone.now()
-    callback_at = callback_at or campaigns.retry_at(call, outcome, now=now)  # outbound: retry
+    callback_at = (
+        callback_at
+        or campaigns.retry_at(call, outcome, now=now)  # outbound: the task's retry
+        or next_attempt_at(outcome, now=now)  # no answer: the next attempt books itself
+    )
     if outcome.needs_callback:
         if callback_at is None:
-            raise CallError(_("Say when to call back."))
+            raise CallError(_("Say when to call back."), field="callback_at")
         if timezone.is_naive(callback_at):
             callback_at = timezone.make_aware(callback_at)
         if callback_at <= now:
-            raise CallError(_("The call-back time must be in the future."))
+            raise CallError(_("The call-back time must be in the future."), field="callback_at")
         _check_bound(check_callback_at, callback_at, now=now)
     elif callback_at is not None:
-        raise CallError(_("A call-back time only goes with a call-back outcome."))
+        raise CallError(
+            _("A call-back time only goes with a call-back outcome."), field="callback_at"
+        )
 
     task = None
     if outcome.needs_callback and not campaigns.requeues(call):

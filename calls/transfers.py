@@ -20,26 +20,36 @@ from clients.models import Client
 from orderdesk.models import Department
 from orderdesk.roles import Role
 
+NONSTANDARD_WHY_MAX = 200
+
 
 @transaction.atomic
-def transfer_call(*, call: Call, by, nonstandard: bool = False) -> Transfer:
+def transfer_call(*, call: Call, by, nonstandard: bool = False, why: str = "") -> Transfer:
     """Transfer the call as routed; a new client's head also gets a task to assign a manager.
 
     The route is decided here, from the call as it is now (``route_call`` for its client and
     purpose, or ``route_nonstandard`` when the operator calls it a non-standard situation),
-    so no request can name a target of its own.
+    so no request can name a target of its own. A non-standard transfer needs the operator's
+    one line of why (``why``), stored with the reason so the head reads it in the inbox.
     """
+    why = " ".join(why.split())[:NONSTANDARD_WHY_MAX]
+    if nonstandard and not why:
+        raise CallError(_("Say in one line why the situation is non-standard."))
     lock_open_call(call, by=by)
     require_step(call, Step.ROUTE)
     route = route_nonstandard(call.client) if nonstandard else route_call(call.client, call.purpose)
     if not route.is_transfer:
         raise CallError(_("Nobody to transfer to: you keep this call."))
+    reason = route.reason
+    if nonstandard:
+        note = _("Operator's note")
+        reason = f"{reason}\n{note}: {why}"
     transfer = Transfer(
         call=call,
         to_user=route.target,
         to_department=route.department,
         rule=route.rule,
-        reason=route.reason,
+        reason=reason,
         created_by=by,
     )
     transfer.full_clean()

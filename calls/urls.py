@@ -12,6 +12,7 @@ urlpatterns = [
     path("calls/<int:call_id>/reference/price-list/", views.price_list, name="price_list"),
     path("calls/<int:call_id>/<slug:step>/", views.step, name="step"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/count/", views.inbox_count, name="inbox_count"),
     path(
         "inbox/transfers/<int:transfer_id>/handled/",
         views.transfer_handled,

@@ -30,6 +30,7 @@ from calls.forms import (
 from calls.models import Call, CallTask, Feedback, Purpose, Transfer
 from calls.outcomes import call_facts, fitting_outcomes
 from calls.routing import route_call, route_nonstandard
+from calls.script import transfer_script
 from calls.selectors import (
     client_card,
     due_tasks_for,
@@ -39,6 +40,7 @@ from calls.selectors import (
 )
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
+from orderdesk.page_swap import go
 from orders import services as order_services
 from orders.errors import OrderBlocked, OrderNotForOperator
 from orders.selectors import product_search
@@ -137,7 +139,7 @@ def incoming(request):
 
 
 def _go(request, url: str):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, url)  # a page swap for htmx (no blink), a redirect otherwise
 
 
 # --- one call, step by step ---------------------------------------------------------
@@ -186,6 +188,10 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
     elif step in (Step.ROUTE, Step.ORDER) and call.purpose:
         context["route"] = route_call(call.client, call.purpose)
         context["nonstandard"] = route_nonstandard(call.client)
+        context["script"] = transfer_script(context["route"])
+        context["nonstandard_script"] = transfer_script(context["nonstandard"])
+        # After a transfer the step shows it instead of offering the Transfer button again.
+        context["transferred"] = call.transfers.order_by("-created_at").first()
     elif step == Step.REFERENCE:
         context["price_list_form"] = PriceListForm(
             initial={"email": contact_email(call.client) if call.client_id else "", "fmt": "csv"}
@@ -293,9 +299,13 @@ def _transfer(request, call: Call):
         )
     nonstandard = request.POST.get("nonstandard") == "1"
     try:
-        transfer = transfers.transfer_call(call=call, by=request.user, nonstandard=nonstandard)
+        transfer = transfers.transfer_call(
+            call=call, by=request.user, nonstandard=nonstandard, why=request.POST.get("why", "")
+        )
     except CallError as error:
-        return _failed(request, call, Step.ROUTE, error)
+        # a non-standard transfer without its line of why: back to that field, text kept
+        extra = {"why": request.POST.get("why", ""), "why_error": True} if nonstandard else {}
+        return _failed(request, call, Step.ROUTE, error, **extra)
     messages.success(request, _("Transferred: %(reason)s") % {"reason": transfer.reason})
     return _after(request, call, Step.WRAP_UP)
 
@@ -359,6 +369,9 @@ def _wrap_up(request, call: Call):
             by=request.user,
         )
     except CallError as error:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)  # shown and focused at the field
+            error = None
         return _failed(request, call, Step.WRAP_UP, error, form=form)
     messages.success(request, _("Call wrapped up. Ready for the next one."))
     return _go(request, reverse("calls:console"))
@@ -387,6 +400,13 @@ def _inbox_context(request) -> dict:
 @permission_required("calls.view_transfer", raise_exception=True)
 def inbox(request):
     return render(request, "calls/inbox.html", _inbox_context(request))
+
+
+@permission_required("calls.view_transfer", raise_exception=True)
+@require_GET
+def inbox_count(request):
+    """The header's inbox badge alone (refreshed on the ``inboxChanged`` event)."""
+    return render(request, "calls/inbox_badge.html")
 
 
 @permission_required("calls.view_transfer", raise_exception=True)
@@ -430,7 +450,9 @@ def assign_manager(request, task_id: int):
 
 def _inbox_changed(request):
     if request.htmx:
-        return render(request, "calls/inbox.html#inbox-items", _inbox_context(request))
+        response = render(request, "calls/inbox.html#inbox-items", _inbox_context(request))
+        response["HX-Trigger"] = "inboxChanged"  # the header's badge fetches its count
+        return response
     return redirect("calls:inbox")
 
 

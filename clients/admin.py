@@ -10,7 +10,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients.models import Client, ClientPhone, ClientType, Contact, DeliveryAddress, Receivable
 from clients.phones import normalize_phone
 from clients.resources import ClientResource, ReceivableResource
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
+from orderdesk.import_formats import IMPORT_FORMATS
 
 
 class PhoneSearchMixin:
@@ -74,8 +76,13 @@ class ReceivableInline(admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(
-    PhoneSearchMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    AccusativeTitlesMixin,
+    PhoneSearchMixin,
+    RecordedExportMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
 ):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ClientResource]
     list_display = [
         "name",
@@ -158,6 +165,7 @@ class PaymentStateFilter(admin.SimpleListFilter):
 
 @admin.register(Receivable)
 class ReceivableAdmin(RecordedExportMixin, ImportExportModelAdmin):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ReceivableResource]
     list_display = [
         "document_no",

@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from orderdesk import outbox
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.models import Department, ExportRecord, OutgoingMessage, StaffProfile
 
 admin.site.site_header = _("OrderDesk")
@@ -125,7 +126,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     """Who exported which list, with which filters: read-only, written by the exports."""
 
     list_display = ["at", "by", "list_name", "file_format", "rows", "filters"]

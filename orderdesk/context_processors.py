@@ -16,3 +16,47 @@ def navigation(request):
         "presence_choices": StaffProfile.Presence.choices,
         "absence_reasons": StaffProfile.AbsenceReason.choices,
     }
+
+
+class MessagesOnce:
+    """The request's messages for a template, each text once, shown once per response.
+
+    A full page renders the messages both in base.html and inside the screen's own panel
+    (which must carry them for htmx swaps), and the same refusal may be queued again by a
+    re-post: the operator saw the debt message twice, eight times after re-posts. The first
+    place that shows them takes them; later places get nothing.
+    """
+
+    def __init__(self, request):
+        self._request = request
+        self._unique = None
+        self._shown = False
+
+    def _load(self) -> list:
+        if self._unique is None:
+            from django.contrib.messages import get_messages
+
+            seen, self._unique = set(), []
+            for message in get_messages(self._request):
+                key = (message.level, str(message))
+                if key not in seen:
+                    seen.add(key)
+                    self._unique.append(message)
+        return self._unique
+
+    def __bool__(self) -> bool:
+        return not self._shown and bool(self._load())
+
+    def __len__(self) -> int:
+        return 0 if self._shown else len(self._load())
+
+    def __iter__(self):
+        if self._shown:
+            return iter(())
+        self._shown = True
+        return iter(self._load())
+
+
+def messages_once(request):
+    """Replaces django.contrib.messages' ``messages`` (listed after it in settings)."""
+    return {"messages": MessagesOnce(request)}

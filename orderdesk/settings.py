@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "orderdesk.security.input.RefuseControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orderdesk.page_swap.PageSwapMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orderdesk.context_processors.navigation",
+                "orderdesk.context_processors.messages_once",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -298,10 +300,12 @@ ORDERDESK = {
     # Weekdays (Mon=0) on which deliveries run.
     "DELIVERY_WEEKDAYS": [0, 1, 2, 3, 4, 5],
     "DELIVERY_WINDOWS": ["08:00-12:00", "12:00-16:00", "16:00-20:00"],
-    "DELIVERY_CONDITIONS": os.environ.get(
-        "DELIVERY_CONDITIONS",
-        "Доставка по Москве и области на следующий рабочий день при заказе до 17:00; "
-        "минимальная сумма заказа для бесплатной доставки 15 000 ₽.",
+    # The shipped text is translated (shown in the interface's language); a text set in the
+    # environment is shown as typed.
+    "DELIVERY_CONDITIONS": os.environ.get("DELIVERY_CONDITIONS")
+    or _(
+        "Delivery in Moscow and the Moscow region on the next working day for orders placed "
+        "by 17:00; free delivery for orders from 15 000 ₽."
     ),
     "UPSELL_REQUIRED": 3,
     "UPSELL_TARGET": 4,

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
+from orderdesk.import_formats import IMPORT_FORMATS
 from orders.errors import OrderError
 from orders.forms import DiscountRuleAdminForm, OrderActionForm, OrderAdminForm
 from orders.models import (
@@ -39,7 +41,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -72,6 +74,7 @@ class NewProductFilter(admin.SimpleListFilter):
 
 @admin.register(Product)
 class ProductAdmin(RecordedExportMixin, ImportExportModelAdmin):
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
     resource_classes = [ProductResource]
     list_display = ["sku", "name", "category", "unit", "is_active", "new_until", "stock"]
     list_filter = ["is_active", NewProductFilter, "category", "unit", "is_weighed"]
@@ -90,7 +93,7 @@ class ProductAdmin(RecordedExportMixin, ImportExportModelAdmin):
 
 
 @admin.register(PriceColumn)
-class PriceColumnAdmin(SimpleHistoryAdmin):
+class PriceColumnAdmin(AccusativeTitlesMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "position"]
     list_editable = ["position"]
     search_fields = ["name", "code"]
@@ -98,8 +101,12 @@ class PriceColumnAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductPrice)
-class ProductPriceAdmin(RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ProductPriceAdmin(
+    AccusativeTitlesMixin, RecordedExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     """The product × column grid: filter by a column and edit prices in the list."""
+
+    import_formats = IMPORT_FORMATS  # a ";"-separated CSV too
 
     resource_classes = [ProductPriceResource]
     list_display = ["product", "column", "price"]
@@ -158,7 +165,7 @@ class DiscountRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(SimpleHistoryAdmin):
+class PromotionAdmin(AccusativeTitlesMixin, SimpleHistoryAdmin):
     list_display = ["title", "product", "valid_from", "valid_to"]
     list_filter = ["valid_from", "client_types"]
     list_select_related = ["product"]
@@ -320,7 +327,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(AccusativeTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order",
         "product",

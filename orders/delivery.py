@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Contact, DeliveryAddress
 from orderdesk.bounds import check_delivery_date, check_pickup_at
-from orders.errors import OrderInvalid
+from orders.errors import DeliveryFarAhead, OrderInvalid
 from orders.models import Order
 
 Fulfilment = Order.Fulfilment
@@ -36,6 +36,14 @@ def next_delivery_day(*, after: date | None = None) -> date:
     return day
 
 
+FAR_AHEAD = timedelta(days=14)  # beyond this a delivery date is confirmed with the client
+
+
+def is_far_ahead(day: date | None, *, today: date | None = None) -> bool:
+    """Whether ``day`` is more than two weeks from today (the hard bound is elsewhere)."""
+    return day is not None and day > (today or timezone.localdate()) + FAR_AHEAD
+
+
 @dataclass(frozen=True)
 class DeliveryTerms:
     fulfilment: str
@@ -47,6 +55,7 @@ class DeliveryTerms:
     payment_documents: str = ""
     pickup_arrival: datetime | None = None
     shipping_details: str = ""
+    far_ahead_confirmed: bool = False  # the operator checked a far delivery date with the client
 
 
 def proposed_terms(order: Order) -> DeliveryTerms:
@@ -169,6 +178,18 @@ def set_delivery(*, order: Order, terms: DeliveryTerms, by) -> Order:
     problems = delivery_problems(order, terms)
     if problems:
         raise OrderInvalid(problems)
+    if (
+        terms.fulfilment == Fulfilment.DELIVERY
+        and is_far_ahead(terms.delivery_date)
+        and not terms.far_ahead_confirmed
+    ):
+        raise DeliveryFarAhead(
+            _(
+                "The delivery date %(date)s is more than two weeks ahead: check it with the "
+                "client and confirm."
+            )
+            % {"date": terms.delivery_date.strftime("%d.%m.%Y")}
+        )
     order.fulfilment = terms.fulfilment
     delivering = terms.fulfilment == Fulfilment.DELIVERY
     order.delivery_date = terms.delivery_date if delivering else None

@@ -53,6 +53,11 @@ class OrderInvalid(OrderError):
         super().__init__(" ".join(self.messages))
 
 
+class DeliveryFarAhead(OrderInvalid):
+    """The delivery date is further ahead than usual: the operator confirms it with the
+    client first (a slip of the month is the usual cause)."""
+
+
 class PriceMissing(OrderInvalid):
     """A product has no price in the column it needs, so it cannot be ordered."""
 

@@ -162,6 +162,9 @@ class DeliveryForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     delivery_window = forms.ChoiceField(label=gettext_lazy("Time window"), required=False)
+    far_ahead_confirmed = forms.BooleanField(
+        label=gettext_lazy("The client confirms this date"), required=False
+    )
     delivery_address = forms.ModelChoiceField(
         label=gettext_lazy("Address"), queryset=DeliveryAddress.objects.none(), required=False
     )

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from calls.flow import Step, first_unready_step, guard
 from calls.selectors import client_card
@@ -22,10 +21,12 @@ from calls.views import own_call, step_url
 from clients.debt import check_debt, with_order
 from clients.selectors import contact_email
 from orderdesk.logs import render_log
+from orderdesk.page_swap import go
 from orderdesk.scope import review_scope
 from orders import logs, services
 from orders.delivery import DeliveryTerms, delivery_windows, proposed_terms, set_delivery
 from orders.errors import (
+    DeliveryFarAhead,
     OrderBlocked,
     OrderError,
     OrderNotForOperator,
@@ -45,6 +46,7 @@ from orders.forms import (
 from orders.models import Order, UpsellOffer
 from orders.notifications import send_confirmation
 from orders.pricing import quote, threshold_hints
+from orders.readback import amount_in_words
 from orders.selectors import product_search
 from orders.upsell import suggest, upsell_status
 
@@ -348,15 +350,20 @@ def delivery(request, call_id: int):
         return _render(request, call, order, "delivery", form=form)
     form = DeliveryForm(request.POST, **form_kwargs)
     errors = _form_errors(form) if not form.is_valid() else []
+    far_ahead = False  # the far date's confirmation is asked for
     if not errors:
         try:
             set_delivery(order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user)
         except StageNotReady as error:  # the offers or lines changed meanwhile
             return _to_stage(request, call, order, Stage(error.stage), error.messages)
+        except DeliveryFarAhead as error:
+            errors, far_ahead = _error_messages(error), True
         except OrderError as error:
             errors = _error_messages(error)
     if errors:
-        return _render(request, call, order, "delivery", form=form, errors=errors)
+        return _render(
+            request, call, order, "delivery", form=form, errors=errors, far_ahead=far_ahead
+        )
     order.refresh_from_db()
     if request.htmx:
         return _review(request, call, order, push=True)
@@ -429,6 +436,10 @@ def _review(request, call, order, *, push: bool = False, **extra):
                 ReadBackLine(line, q) for line, q in zip(stored, priced.lines, strict=True)
             ]
             order.total = priced.total  # shown, not saved
+    try:
+        extra["total_in_words"] = amount_in_words(order.total)  # the read-back script
+    except ValueError:
+        extra["total_in_words"] = ""
     return _render(request, call, order, "review", push=push, accept_key=uuid.uuid4(), **extra)
 
 
@@ -446,12 +457,12 @@ def _away(request, away):
     """A change posted from the entry panel when the call or order moved on: htmx loads
     the page it is sent to (the panel is no place for another step)."""
     if request.htmx and away.status_code in (301, 302):
-        return HttpResponseClientRedirect(away["Location"])
+        return go(request, away["Location"])
     return away
 
 
 def _go(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return go(request, url)  # a page swap for htmx (no blink), a redirect otherwise
 
 
 @order_required

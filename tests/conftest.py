@@ -40,3 +40,10 @@ def _mail_queue_in_process():
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = False
+
+
+def swapped_to(response) -> str:
+    """Where an htmx response moves the page: a page swap's HX-Location path (issue 12)."""
+    import json
+
+    return json.loads(response["HX-Location"])["path"]

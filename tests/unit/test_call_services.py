@@ -401,7 +401,7 @@ def test_transfer_call_decides_the_route_itself_nonstandard_goes_to_the_head(org
     # given: the routing keeps an order call with the operator
     choose_purpose(call=call, purpose=Purpose.ORDER, by=org.operator)
     # when: the operator calls it a non-standard situation
-    transfer = transfer_call(call=call, by=org.operator, nonstandard=True)
+    transfer = transfer_call(call=call, by=org.operator, nonstandard=True, why="жалоба")
     # then: the head of the client's department gets it, as route_nonstandard says
     assert (transfer.rule, transfer.to_user) == (RouteRule.NONSTANDARD_HEAD, org.retail.head)
 

@@ -1,6 +1,7 @@
 """The Django admin: every screen opens, changelists do not grow queries with rows,
 only admins get in, discount rules cannot tie, and price/credit changes are audited."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -634,3 +635,57 @@ def test_admin_status_actions_leave_a_trace(admin_client, admin_user):
     )
     page = admin_client.get(admin_url(Order, "change", order.pk)).content.decode()
     assert "status_changed" in page or "Status changed" in page
+
+
+# --- issue 12: the admin's words in Russian -------------------------------------------
+
+
+def test_admin_titles_use_the_accusative_case(admin_client):
+    price = ProductPriceFactory(price=Decimal("100.00"))
+    ru = {"HTTP_ACCEPT_LANGUAGE": "ru"}
+    listing = admin_client.get(admin_url(ProductPrice, "changelist"), **ru).content.decode()
+    assert "Выберите цену для изменения" in listing
+    assert "Добавить цену" in listing
+    assert "Выберите цена" not in listing and "Добавить цена" not in listing
+    add = admin_client.get(admin_url(ProductPrice, "add"), **ru).content.decode()
+    assert "Добавить цену" in add
+    change = admin_client.get(admin_url(ProductPrice, "change", price.pk), **ru).content.decode()
+    assert "Изменить цену" in change
+    clients = admin_client.get(admin_url(Client, "changelist"), **ru).content.decode()
+    assert "Выберите клиента для изменения" in clients
+
+
+def test_history_columns_are_translated_and_a_missing_reason_is_not_none(admin_client):
+    price = ProductPriceFactory(price=Decimal("100.00"))
+    admin_client.post(
+        admin_url(ProductPrice, "change", price.pk),
+        {"product": price.product_id, "column": price.column_id, "price": "120.50"},
+    )
+    html = admin_client.get(
+        admin_url(ProductPrice, "history", price.pk), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "Изменения" in html and "Причина изменения" in html
+    assert ">Changes<" not in html
+    cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", html, flags=re.S)]
+    assert "None" not in cells
+
+
+def test_a_semicolon_separated_csv_imports_like_a_comma_separated_one(admin_client):
+    # issue 12: what Russian Excel saves (and our exports write) failed with InvalidDimensions
+    ProductCategoryFactory(name="Бакалея")
+    content = "sku;name;category;unit\nA-1;Гречка, ядрица;Бакалея;kg\n"
+    response = _upload(admin_client, Product, "products.csv", content)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "InvalidDimensions" not in html and "Invalid" not in html
+    assert response.context["confirm_form"]  # the dry run found no errors
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [("sku;name;price", ";"), ("sku,name,price", ","), ("sku\tname", "\t"), ("sku", ",")],
+)
+def test_the_csv_delimiter_is_detected_from_the_header(header, delimiter):
+    from orderdesk.import_formats import detect_delimiter
+
+    assert detect_delimiter(header + "\nA;b,c;1\n") == delimiter

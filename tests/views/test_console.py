@@ -1,5 +1,6 @@
 """The console and the call script steps: full pages, htmx panels, ownership, query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from calls.services import start_call
 from clients.models import Client
 from orderdesk.models import Department
 from orderdesk.roles import Role
+from tests.conftest import swapped_to
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -77,7 +79,7 @@ def test_start_call_identifies_the_client_and_opens_its_step(client, operator, r
     response = client.post(reverse("calls:start"), {"phone": "8 (495) 100-00-05"}, **HX)
     call = Call.objects.get()
     assert call.client == retail_client and call.status == Call.Status.OPEN
-    assert response["HX-Redirect"] == step(call, call.step)
+    assert swapped_to(response) == step(call, call.step)
 
 
 STEP_PURPOSE = {
@@ -273,7 +275,7 @@ def test_wrap_up_with_a_call_back_books_a_task(client, operator, retail_client):
         {"outcome": "call_back", "notes": "Перезвонить завтра", "callback_at": when},
         **HX,
     )
-    assert response["HX-Redirect"] == reverse("calls:console")
+    assert swapped_to(response) == reverse("calls:console")
     call.refresh_from_db()
     assert call.status == Call.Status.CLOSED and call.outcome.code == "call_back"
     assert CallTask.objects.get(kind=CallTask.Kind.CALL_BACK).assigned_to == operator
@@ -396,7 +398,7 @@ def test_a_transferred_call_cannot_be_transferred_again(client, operator, org):
     client.post(step(call, "route"), **HX)
     client.post(step(call, "route"), **HX)  # double submit
     client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
-    client.post(step(call, "route"), {"nonstandard": "1"}, **HX)
+    client.post(step(call, "route"), {"nonstandard": "1", "why": "просит руководителя"}, **HX)
     assert Transfer.objects.count() == 1
 
 
@@ -451,3 +453,142 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP is down")
+
+
+# --- issue 12: the script the operator reads, transfers with context -------------------
+
+
+def key_call(client, operator, org, *, extension="214"):
+    key_type = ClientTypeFactory(code="key", is_key=True, department=org["wholesale"])
+    kam = make_staff(role=Role.MANAGER, kam=True, first_name="Игорь", last_name="Петров")
+    kam.staff_profile.extension = extension
+    kam.staff_profile.save()
+    ClientFactory(client_type=key_type, manager=kam, phone="+74951000001")
+    call = start_call(phone="+74951000001", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "order"}, **HX)
+    return call, kam
+
+
+def test_routing_shows_the_sentence_to_say_and_the_extension(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    for headers in ({}, HX):
+        html = client.get(step(call, "route"), HTTP_ACCEPT_LANGUAGE="ru", **headers).content
+        html = html.decode()
+        assert "Соединяю вас с вашим менеджером Игорем Петровым." in html
+        assert 'id="route-extension"' in html and "214" in html
+
+
+def test_nonstandard_transfer_needs_a_line_of_why_and_keeps_it(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    # given: no line of why: nothing is transferred, the field is focused again
+    response = client.post(step(call, "route"), {"nonstandard": "1", "why": "  "}, **HX)
+    html = response.content.decode()
+    assert Transfer.objects.count() == 0
+    assert 'aria-invalid="true"' in html and "autofocus" in html.split('name="why"')[1][:200]
+    # when: with the line
+    client.post(step(call, "route"), {"nonstandard": "1", "why": "просит директора"}, **HX)
+    # then: the head reads it in the reason
+    transfer = Transfer.objects.get()
+    assert transfer.to_user == org["head"]
+    assert transfer.reason.endswith("просит директора")
+
+
+def test_after_a_transfer_the_route_step_shows_it_without_the_transfer_button(
+    client, operator, org
+):
+    call, _kam = key_call(client, operator, org)
+    client.post(step(call, "route"), **HX)
+    for headers in ({}, HX):
+        response = client.get(step(call, "route"), follow=True, **headers)
+        html = response.content.decode()
+        assert 'data-key="t"' not in html
+        assert 'data-step="wrap_up"' in html
+
+
+def test_inbox_shows_the_reason_in_words_and_the_operators_notes_not_the_rule_code(
+    client, operator, org
+):
+    call, kam = key_call(client, operator, org)
+    client.post(step(call, "route"), **HX)
+    Call.objects.filter(pk=call.pk).update(notes="Просит скидку на сыр")
+    client.force_login(kam)
+    html = client.get(reverse("calls:inbox"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Просит скидку на сыр" in html
+    assert "key_manager" not in html
+    assert "Ключевой клиент → его менеджер" in html or "Key client → its manager" in html
+
+
+def test_feedback_kinds_are_picked_with_alt_and_a_digit(client, operator, retail_client):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "feedback"}, **HX)
+    html = client.get(step(call, "feedback"), **HX).content.decode()
+    assert 'data-key="Alt+1"' in html and "<kbd>Alt+1</kbd>" in html
+    assert 'data-key="1"' not in html  # a bare digit types into the text box
+
+
+def test_a_repeated_refusal_shows_once_on_the_page(client, operator, org):
+    call, _kam = key_call(client, operator, org)
+    order_url = reverse("orders:entry", args=[call.pk])
+    client.get(order_url)  # the key client's order URL typed by hand, twice
+    response = client.get(order_url, follow=True)
+    html = response.content.decode()
+    messages = re.findall(r'<p class="msg msg-\w+">([^<]*)</p>', html)
+    assert messages, "the refusal is shown"
+    assert len(messages) == len(set(messages))
+
+
+def test_assigning_a_manager_by_htmx_refreshes_the_header_badge(
+    client, org, django_assert_max_num_queries
+):
+    task_client = ClientFactory(manager=None)
+    task = CallTask.objects.create(
+        kind=CallTask.Kind.ASSIGN_MANAGER, client=task_client, assigned_to=org["head"]
+    )
+    manager = make_staff(role=Role.MANAGER)
+    client.force_login(org["head"])
+    page = client.get(reverse("calls:inbox")).content.decode()
+    badge = re.search(r'<span class="badge" id="inbox-count"[^>]*>(\d+)</span>', page)
+    assert badge and badge.group(1) == "1"
+    assert 'hx-trigger="inboxChanged from:body"' in badge.group(0)
+    response = client.post(
+        reverse("calls:assign_manager", args=[task.pk]), {"manager": manager.pk}, **HX
+    )
+    assert response["HX-Trigger"] == "inboxChanged"
+    with django_assert_max_num_queries(6):
+        badge = client.get(reverse("calls:inbox_count"), **HX).content.decode()
+    assert 'id="inbox-count"' in badge and " hidden" in badge and "<html" not in badge
+    client.force_login(make_staff(role=Role.OPERATOR))
+    assert client.get(reverse("calls:inbox_count"), **HX).status_code == 403
+
+
+def test_a_new_client_has_no_preset_type_and_starts_on_prepayment(client, operator, org):
+    from decimal import Decimal
+
+    market = ClientTypeFactory(code="market", department=org["wholesale"])
+    call = start_call(phone="+74951000099", operator=operator)
+    client.force_login(operator)
+    form = client.get(step(call, "new_client"), **HX).content.decode()
+    select = form.split('name="client_type"')[1].split("</select>")[0]
+    assert '<option value="" selected>' in select  # the operator must choose
+    # when: no type chosen: refused at the field, nothing created
+    response = client.post(step(call, "new_client"), {"name": "ИП Новиков"}, **HX)
+    select = re.search(r'<select[^>]*name="client_type"[^>]*>', response.content.decode())
+    assert 'aria-invalid="true"' in select.group(0)
+    assert not Client.objects.filter(name="ИП Новиков").exists()
+    # then: with a type, the client is registered with a zero limit (prepayment)
+    client.post(step(call, "new_client"), {"name": "ИП Новиков", "client_type": market.pk}, **HX)
+    assert Client.objects.get(name="ИП Новиков").credit_limit == Decimal("0")
+
+
+def test_shipped_delivery_conditions_show_in_the_interface_language(
+    client, operator, retail_client
+):
+    call = start_call(phone="+74951000005", operator=operator)
+    client.force_login(operator)
+    client.post(step(call, "purpose"), {"purpose": "reference"}, **HX)
+    english = client.get(step(call, "reference"), HTTP_ACCEPT_LANGUAGE="en", **HX)
+    assert "Delivery in Moscow and the Moscow region" in english.content.decode()
+    russian = client.get(step(call, "reference"), HTTP_ACCEPT_LANGUAGE="ru", **HX)
+    assert "Доставка по Москве и области" in russian.content.decode()

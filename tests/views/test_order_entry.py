@@ -20,6 +20,7 @@ from orders import services
 from orders.delivery import next_delivery_day
 from orders.models import Order, OrderLine, Product, ProductPrice, UpsellOffer
 from orders.upsell import suggest
+from tests.conftest import swapped_to
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -720,7 +721,7 @@ def test_a_double_submit_with_htmx_redirects_both_to_the_done_page(http, call, r
         )
         for _i in "12"
     ]
-    assert [r["HX-Redirect"] for r in responses] == [url("done", call)] * 2
+    assert [swapped_to(r) for r in responses] == [url("done", call)] * 2
     assert Order.objects.filter(status=Order.Status.ACCEPTED).count() == 1
 
 
@@ -779,7 +780,10 @@ def test_an_order_of_a_call_that_ended_is_not_accepted(http, call, operator, rea
             **headers,
         )
         wrap_up_url = reverse("calls:step", args=[call.pk, "wrap_up"])
-        assert (response.get("Location") or response.get("HX-Redirect")) == wrap_up_url
+        assert (
+            response.get("Location")
+            or (response.has_header("HX-Location") and swapped_to(response))
+        ) == wrap_up_url
     assert draft(call).status == Order.Status.DRAFT
     assert not Order.objects.exclude(status=Order.Status.DRAFT).exists()
 
@@ -791,7 +795,7 @@ def test_accept_without_answered_offers_goes_back_to_the_entry(http, call, custo
         {"idempotency_key": str(uuid.uuid4()), "expected_total": stored_total(call)},
         **HX,
     )
-    assert response["HX-Redirect"] == url("entry", call)
+    assert swapped_to(response) == url("entry", call)
     assert draft(call).status == Order.Status.DRAFT
 
 
@@ -1126,7 +1130,7 @@ def test_opening_the_entry_without_a_draft_writes_nothing_and_offers_to_start(
     assert snapshot() == before
     # when the operator presses "Start the order"
     response = http.post(url("start", call), **HX)
-    assert response["HX-Redirect"] == url("entry", call)
+    assert swapped_to(response) == url("entry", call)
     assert draft(call).events.get().by == operator
     http.post(url("start", call))  # a double submit opens no second draft
     assert Order.objects.filter(call=call).count() == 1
@@ -1240,3 +1244,43 @@ def test_the_order_steps_query_counts(http, call, catalogue, django_assert_max_n
             response = step()
         assert response.status_code == 200, name
         assert "msg-error" not in response.content.decode(), name
+
+
+def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call, ready):
+    # issue 12: the operator reads the order aloud, the total in words as well as figures
+    from orders.readback import amount_in_words
+
+    for headers in ({}, HX):
+        response = http.get(url("review", call), HTTP_ACCEPT_LANGUAGE="ru", **headers)
+        html = text(response)
+        order = draft(call)
+        script = html.split('id="readback-script"')[1].split("</div>")[0]
+        assert amount_in_words(order.total).split()[0] in script
+        assert 'id="total-in-words"' in script
+        assert "Москва, ул. Складская, д. 7" in script
+        assert order.receiver.name in script
+        for line in order.lines.select_related("product"):
+            assert line.product.name in script
+        # the script comes before the price table, so its start is what is in view
+        assert html.index('id="readback-script"') < html.index('id="order-lines"')
+
+
+def test_delivery_more_than_two_weeks_ahead_asks_for_confirmation(
+    http, call, customer, at_delivery
+):
+    # issue 12: a far date (a slipped month) is checked with the client before it is stored
+    from datetime import timedelta
+
+    far = next_delivery_day(after=timezone.localdate() + timedelta(days=21))
+    before = snapshot()
+    response = http.post(
+        url("delivery", call), delivery_data(customer, delivery_date=far.isoformat()), **HX
+    )
+    html = text(response)
+    assert "more than two weeks ahead" in html
+    assert 'id="far-ahead"' in html and 'name="far_ahead_confirmed"' in html
+    assert snapshot() == before
+    confirmed = delivery_data(customer, delivery_date=far.isoformat(), far_ahead_confirmed="on")
+    response = http.post(url("delivery", call), confirmed, **HX)
+    assert response["HX-Push-Url"] == url("review", call)
+    assert draft(call).delivery_date == far

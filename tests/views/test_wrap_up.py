@@ -11,6 +11,7 @@ from calls.services import choose_purpose, start_call
 from orderdesk.models import Department
 from orderdesk.roles import Role
 from orders.models import Order
+from tests.conftest import swapped_to
 from tests.factories import (
     ClientFactory,
     ClientTypeFactory,
@@ -102,7 +103,7 @@ def test_a_forged_order_taken_on_a_reference_call_is_refused_and_changes_nothing
 def test_a_fitting_outcome_closes_the_call(client, operator, reference_call):
     client.force_login(operator)
     response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN}, **HX)
-    assert response["HX-Redirect"] == reverse("calls:console")
+    assert swapped_to(response) == reverse("calls:console")
     reference_call.refresh_from_db()
     assert reference_call.outcome.code == OutcomeCode.INFORMATION_GIVEN
 
@@ -120,3 +121,69 @@ def test_the_wrap_up_screen_is_in_russian(client, operator, reference_call):
     client.force_login(operator)
     html = client.get(url(reference_call), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Alt+цифра" in html
+
+
+# --- issue 12: keyboard and focus ----------------------------------------------------
+
+
+def test_no_answer_needs_no_time_and_books_the_next_attempt_itself(
+    client, operator, reference_call
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from calls.models import CallTask
+
+    client.force_login(operator)
+    before = timezone.now()
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.NO_ANSWER}, **HX)
+    assert response.status_code == 200
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.CLOSED
+    task = CallTask.objects.get(call=reference_call, kind=CallTask.Kind.CALL_BACK)
+    assert before + timedelta(hours=2) <= task.due_at <= timezone.now() + timedelta(hours=2)
+
+
+def test_a_call_back_without_a_time_shows_the_error_at_the_field_once(
+    client, operator, reference_call
+):
+    client.force_login(operator)
+    for headers in ({}, HX):
+        response = client.post(url(reference_call), {"outcome": OutcomeCode.CALL_BACK}, **headers)
+        html = response.content.decode()
+        field = re.search(r"<input[^>]*name=\"callback_at\"[^>]*>", html).group(0)
+        assert 'aria-invalid="true"' in field  # orderdesk.js focuses it
+        assert html.count("Say when to call back.") + html.count("Укажите") <= 1
+        assert 'class="msg msg-error"' not in html
+    reference_call.refresh_from_db()
+    assert reference_call.status == Call.Status.OPEN
+
+
+def test_call_back_quick_picks_are_offered(client, operator, reference_call):
+    client.force_login(operator)
+    html = client.get(url(reference_call), **HX).content.decode()
+    picks = re.findall(r'data-fill="#id_callback_at" (data-fill-[a-z]+="[^"]+")', html)
+    assert picks == [
+        'data-fill-minutes="15"',
+        'data-fill-minutes="60"',
+        'data-fill-tomorrow="10:00"',
+    ]
+
+
+def test_wrap_up_moves_to_the_console_by_a_page_swap_and_the_swap_gets_a_whole_page(
+    client, operator, reference_call
+):
+    # issue 12: no full page load during a call; the swapped-in GET renders the whole page
+    import json
+
+    client.force_login(operator)
+    response = client.post(url(reference_call), {"outcome": OutcomeCode.INFORMATION_GIVEN}, **HX)
+    location = json.loads(response["HX-Location"])
+    assert location["path"] == reverse("calls:console")
+    assert (location["target"], location["select"]) == ("#main", "#main")
+    swapped = client.get(location["path"], **HX, **{"HTTP_X_PAGE_SWAP": "1"})
+    assert b"<html" in swapped.content and b'id="main"' in swapped.content
+    restored = client.get(url(reference_call), **HX, **{"HTTP_HX_HISTORY_RESTORE_REQUEST": "true"})
+    assert b"<html" in restored.content
+    assert b"<html" not in client.get(url(reference_call), **HX).content  # a panel as before
