@@ -96,10 +96,14 @@
       return;
     }
     if (takenOffer) {
+      // out-of-band parts (the offers) may settle before the lines: wait for the line
       var line = document.getElementById("line-" + takenOffer);
       var quantity = line && line.querySelector('input[name="quantity"]');
-      takenOffer = null;
-      if (quantity) { quantity.focus(); quantity.select(); }
+      // after every part of the response has settled (a later part may autofocus)
+      if (quantity) {
+        takenOffer = null;
+        setTimeout(function () { quantity.focus(); quantity.select(); }, 0);
+      }
     }
   });
 })();
