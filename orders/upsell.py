@@ -285,42 +285,29 @@ def _assortment_point(product: Product, *, with_order: bool, best: bool = True) 
 def best_sellers(*, on: date) -> dict[int, int]:
     """Product id → in how many of the latest placed orders (any client) it was, for the
     most popular ones: a bounded sample walking the accepted-at index, cached an hour."""
-    key = f"upsell:best-sellers:{on.isoformat()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
-    sample = (
-        Order.objects.filter(status__in=PLACED_STATUSES, accepted_at__gte=since)
-        .order_by("-accepted_at", "-id")
-        .values("pk")[:TYPE_SAMPLE_ORDERS]
-    )
-    rows = (
-        OrderLine.objects.filter(order_id__in=sample)
-        .values("product_id")
-        .annotate(times=Count("order_id", distinct=True))
-        .order_by("-times", "product_id")[:TYPE_POPULAR_KEPT]
-    )
-    popularity = {row["product_id"]: row["times"] for row in rows}
-    cache.set(key, popularity, TYPE_POPULAR_SECONDS)
-    return popularity
+    return _popularity(f"upsell:best-sellers:{on.isoformat()}", on=on)
 
 
 def type_popularity(client_type_id: int, *, on: date) -> dict[int, int]:
     """Product id → in how many of the type's latest orders it was, for the most popular
     ones. Read from a bounded sample (the type's latest orders, walking the accepted-at
     index) and kept in the cache for an hour: the same for every call of the hour."""
-    key = f"upsell:type-popular:{client_type_id}:{on.isoformat()}"
+    return _popularity(
+        f"upsell:type-popular:{client_type_id}:{on.isoformat()}",
+        on=on,
+        client__client_type_id=client_type_id,
+    )
+
+
+def _popularity(key: str, *, on: date, **orders) -> dict[int, int]:
+    """In how many of the latest placed orders (filtered by ``orders``) each product was,
+    for the most popular ones; kept in the cache under ``key`` for an hour."""
     cached = cache.get(key)
     if cached is not None:
         return cached
     since = timezone.make_aware(datetime.combine(on - timedelta(days=HISTORY_DAYS), time.min))
     sample = (
-        Order.objects.filter(
-            client__client_type_id=client_type_id,
-            status__in=PLACED_STATUSES,
-            accepted_at__gte=since,
-        )
+        Order.objects.filter(status__in=PLACED_STATUSES, accepted_at__gte=since, **orders)
         .order_by("-accepted_at", "-id")
         .values("pk")[:TYPE_SAMPLE_ORDERS]
     )
