@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallEvent, CallOutcome, CallTask, Feedback, Transfer
 from clients.phones import normalize_phone
+from orderdesk.admin_mixins import ReadOnlyAdminMixin
 from orderdesk.admin_words import AccusativeTitlesMixin
 
 
@@ -137,22 +138,13 @@ class CallAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallEvent)
-class CallEventAdmin(admin.ModelAdmin):
+class CallEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "kind", "call", "by"]
     list_filter = ["kind", "at"]
     list_select_related = ["call", "by"]
     search_fields = ["call__phone"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Transfer)

@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from orderdesk import outbox
+from orderdesk.admin_mixins import ReadOnlyAdminMixin
 from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.models import Department, ExportRecord, OutgoingMessage, StaffProfile
 
@@ -126,7 +127,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
+class ExportRecordAdmin(AccusativeTitlesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who exported which list, with which filters: read-only, written by the exports."""
 
     list_display = ["at", "by", "list_name", "file_format", "rows", "filters"]
@@ -136,18 +137,9 @@ class ExportRecordAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(admin.ModelAdmin):
+class OutgoingMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What left the building and what did not: price lists, confirmations, arrival
     announcements. Read-only; the "resend" action queues failed (or stuck) messages again."""
 
@@ -192,15 +184,6 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         if obj.status == OutgoingMessage.Status.SENT:
             return ""
         return Truncator(obj.last_error).chars(50)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request):
         return request.user.has_perm("orderdesk.resend_outgoingmessage")

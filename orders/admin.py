@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from orderdesk.admin_mixins import ReadOnlyAdminMixin
 from orderdesk.admin_words import AccusativeTitlesMixin
 from orderdesk.exports import RecordedExportMixin
 from orderdesk.import_formats import IMPORT_FORMATS
@@ -25,19 +26,6 @@ from orders.models import (
 )
 from orders.resources import ProductPriceResource, ProductResource
 from orders.services import change_status
-
-
-class ReadOnlyAdminMixin:
-    """A record of what happened: shown, never added, edited or deleted in the admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProductCategory)
