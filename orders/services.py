@@ -150,7 +150,8 @@ def set_line(
 
     The quantity is validated (positive, at most the configured maximum, whole unless the
     product is weighed, at most three decimals). A changed line keeps its origin. Returns
-    the order, re-read under its lock.
+    the order, re-read under its lock, with ``changed_line`` and ``replaced_quantity``:
+    the line's quantity before (``None`` when the product was not on the order).
     """
     if origin not in OrderLine.Origin.values:
         raise OrderInvalid(_("Unknown line origin."))
@@ -168,6 +169,7 @@ def set_line(
     _reprice(order, list(lines.values()))
     if old_quantity != quantity:
         events.line_set(order=order, by=by, line=line, old_quantity=old_quantity)
+    order.replaced_quantity, order.changed_line = old_quantity, line
     return order
 
 

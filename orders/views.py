@@ -45,7 +45,7 @@ from orders.forms import (
 )
 from orders.models import Order, UpsellOffer
 from orders.notifications import send_confirmation
-from orders.pricing import quote, threshold_hints
+from orders.pricing import format_quantity, quote, threshold_hints
 from orders.readback import amount_in_words
 from orders.selectors import product_search
 from orders.upsell import suggest, upsell_status
@@ -230,31 +230,52 @@ def search(request, call_id: int):
     )
 
 
-def _change_order(request, call_id: int, form_class, change):
-    """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render."""
+def _change_order(request, call_id: int, form_class, change, *, notices=None):
+    """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render;
+    ``notices(order)`` says what the operator should know about a change that worked."""
     call, order, away = _draft(request, call_id)
     if away:
         return _away(request, away)
     form = form_class(request.POST)
     errors = [] if form.is_valid() else _form_errors(form)
+    said = []
     if not errors:
         try:
             order = change(order, form.cleaned_data)  # re-read under the lock by the service
         except OrderError as error:
             errors = _error_messages(error)
-    return _after_change(request, call, order, errors)
+        else:
+            said = notices(order) if notices else []
+    return _after_change(request, call, order, errors, notices=said)
 
 
 @order_required
 @require_POST
 def add_line(request, call_id: int):
-    """Product id and quantity only: the server prices the line."""
+    """Product id and quantity only: the server prices the line. Adding a product that is
+    already on the order changes its quantity, and the operator is told so."""
     return _change_order(
         request,
         call_id,
         AddLineForm,
         lambda order, data: services.set_line(order=order, by=request.user, **data),
+        notices=_replaced_notice,
     )
+
+
+def _replaced_notice(order) -> list[str]:
+    old = getattr(order, "replaced_quantity", None)
+    line = getattr(order, "changed_line", None)
+    if old is None or line is None:
+        return []
+    return [
+        _("%(product)s was already on the order: its quantity changed from %(old)s to %(new)s.")
+        % {
+            "product": line.product.name,
+            "old": format_quantity(old),
+            "new": format_quantity(line.quantity),
+        }
+    ]
 
 
 @order_required

@@ -317,6 +317,17 @@ def test_add_line_prices_on_the_server_and_ignores_a_forged_price(http, call, ca
     assert "Молоко пастеризованное" in text(response)
 
 
+def test_adding_a_product_already_on_the_order_says_its_quantity_changed(http, call, catalogue):
+    # issue 12: re-adding is not silent
+    first = add(http, call, catalogue["milk"], "2")
+    assert "already on the order" not in text(first)
+
+    again = add(http, call, catalogue["milk"], "3")
+
+    assert "already on the order: its quantity changed from 2 to 3" in text(again)
+    assert draft(call).lines.get().quantity == Decimal("3")
+
+
 def test_add_line_without_htmx_redirects_back_to_the_entry(http, call, catalogue):
     response = http.post(url("add_line", call), {"product": catalogue["milk"].pk, "quantity": "2"})
     assert response.status_code == 302 and response["Location"] == url("entry", call)
