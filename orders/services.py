@@ -495,6 +495,19 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
             _("Order %(number)s is already %(status)s.")
             % {"number": order.number or order.pk, "status": order.get_status_display().lower()}
         )
+    # The client may have become key or lost its manager since the draft was opened: the
+    # operator still takes no order from it (debt routes are left to the gate below).
+    route = route_call(client, Purpose.ORDER)
+    if route.rule != RouteRule.OPERATOR and route.rule not in DEBT_RULES:
+        raise OrderNotForOperator(route)
+    if order.call_id:
+        # Locked like wrap_up locks it, so an acceptance and a wrap-up never cross: an
+        # order accepted on a call closed meanwhile would make its outcome a lie.
+        call = Call.objects.select_for_update().get(pk=order.call_id)
+        if call.status != Call.Status.OPEN:
+            raise OrderInvalid(
+                _("The call has ended: the order can no longer be accepted on it.")
+            )
     lines = list(_lines(order).values())
     if not lines:
         raise OrderInvalid(_("The order has no lines."))

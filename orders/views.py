@@ -428,8 +428,8 @@ def accept(request, call_id: int):
             idempotency_key=form.cleaned_data["idempotency_key"],
             expected_total=form.cleaned_data["expected_total"],
         )
-    except OrderBlocked as blocked:
-        messages.error(request, blocked.message)
+    except (OrderBlocked, OrderNotForOperator) as refused:
+        messages.error(request, refused.message)
         return _go(request, step_url(call, Step.ROUTE))
     except UpsellIncomplete as error:
         messages.warning(request, error.message)

@@ -12,7 +12,14 @@ from calls.models import CallEvent
 from clients.debt import check_debt
 from orderdesk.roles import Role
 from orders import services
-from orders.errors import OrderBlocked, OrderInvalid, PriceMissing, PricesChanged, UpsellIncomplete
+from orders.errors import (
+    OrderBlocked,
+    OrderInvalid,
+    OrderNotForOperator,
+    PriceMissing,
+    PricesChanged,
+    UpsellIncomplete,
+)
 from orders.models import Order, OrderLine, Product, ProductPrice, UpsellOffer
 from orders.pricing import quote
 from orders.selectors import last_order, product_search
@@ -770,3 +777,33 @@ def test_an_admin_may_move_any_order(client_, operator):
     services.change_status(order=order, status=Status.IN_FULFILMENT, by=admin)
 
     assert order.events.get(kind="status_changed").by == admin
+
+
+# --- acceptance re-checks what may have changed since the draft was opened -------------
+
+
+def test_acceptance_refuses_a_client_that_became_key_meanwhile(client_, operator):
+    order = ready_order(client_, operator)
+    client_.client_type.is_key = True
+    client_.client_type.save()
+
+    with pytest.raises(OrderNotForOperator) as refused:
+        accept(order, operator)
+
+    assert refused.value.route.rule != "operator"
+    assert Order.objects.get(pk=order.pk).status == Status.DRAFT
+
+
+def test_acceptance_refuses_a_call_wrapped_up_meanwhile(operator):
+    from calls.models import OutcomeCode
+    from calls.services import start_call, wrap_up
+
+    client = OrderingClientFactory(credit_limit=None, phone="+74951230077")
+    call = start_call(phone="+74951230077", operator=operator)
+    order = ready_order(client, operator, call=call)
+    wrap_up(call=call, outcome_code=OutcomeCode.NO_ANSWER, notes="", by=operator)
+
+    with pytest.raises(OrderInvalid, match="call has ended"):
+        accept(order, operator)
+
+    assert Order.objects.get(pk=order.pk).status == Status.DRAFT
