@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -142,8 +143,11 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
 
 def forget_pools() -> None:
     """A product, price, promotion or client type changed: every cached pool is dropped
-    (a new version key; the old entries expire on their own)."""
+    (a new version key; the old entries expire on their own), now and again when the
+    current transaction commits, so that no pool rebuilt meanwhile from the data before
+    the change outlives it."""
     localcache.bump(CATALOGUE_VERSION_KEY)
+    transaction.on_commit(lambda: localcache.bump(CATALOGUE_VERSION_KEY))
 
 
 def _on_order(order: Order) -> set[int]:

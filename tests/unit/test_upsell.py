@@ -425,3 +425,20 @@ def test_the_assortment_queries_do_not_grow_with_the_catalogue(order):
     large = _count_suggest_queries(order)
 
     assert small == large <= 10
+
+
+def test_forgetting_the_pools_bumps_again_when_the_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
+    # found in review: a pool rebuilt inside the admin's transaction (from the data before
+    # the change) must not outlive it, as the rule book's does not
+    from orderdesk import localcache
+    from orders.upsell import CATALOGUE_VERSION_KEY, forget_pools
+
+    before = localcache.version(CATALOGUE_VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        forget_pools()
+    during = localcache.version(CATALOGUE_VERSION_KEY)
+    assert during != before and len(callbacks) == 1
+    callbacks[0]()
+    assert localcache.version(CATALOGUE_VERSION_KEY) not in (before, during)
