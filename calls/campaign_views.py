@@ -6,15 +6,12 @@ the page, or for htmx its partial. Heads reach only their department's campaigns
 surveys (another's id is a 404); anyone who directs nothing gets 403.
 """
 
-import csv
-import io
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +33,7 @@ from calls.flow import Step, guard
 from calls.models import Campaign, Question, Survey
 from calls.views import _go, own_call, render_step, step_url
 from orderdesk.charts import bar_chart
+from orderdesk.logs import EXPORT_FORMATS, export_list
 
 TASKS_PAGE = 50
 ASLEEP_LIMIT = 300
@@ -306,11 +304,17 @@ def survey_copy(request, survey_id: int):
 @require_GET
 def survey_summary(request, survey_id: int):
     survey = _survey(request, survey_id)
-    fmt = request.GET.get("format", "")
-    if fmt == "csv":
-        return _csv(survey)
-    if fmt == "xlsx":
-        return _xlsx(survey)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        # The shared export: formula-safe cells, recorded, refused to those who may not export.
+        rows = surveys.answer_rows(survey)
+        header = next(rows)
+        return export_list(
+            request,
+            list_name="survey",
+            filename=f"survey-{survey.pk}-{timezone.localdate():%Y%m%d}",
+            header=header,
+            rows=rows,
+        )
     entries = surveys.summary(survey)
     for entry in entries:
         entry["chart"] = _choices_chart(entry) if entry["choices"] else None
@@ -328,38 +332,6 @@ def _choices_chart(entry: dict):
         title=entry["text"],
         fmt=lambda count: f"{count} · {number_format(share[count], 1)}%",
     )
-
-
-def _export_name(survey, ext: str) -> str:
-    return f"survey-{survey.pk}-{timezone.localdate():%Y%m%d}.{ext}"
-
-
-def _csv(survey):
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 CSV with Cyrillic correctly
-    writer = csv.writer(buffer, delimiter=";")
-    for row in surveys.answer_rows(survey):
-        writer.writerow(row)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(survey, "csv")}"'
-    return response
-
-
-def _xlsx(survey):
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="Answers")
-    for row in surveys.answer_rows(survey):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(survey, "xlsx")}"'
-    return response
 
 
 # --- the operator's side -------------------------------------------------------------------------

@@ -310,7 +310,7 @@ def test_summary_page_with_svg_charts_and_exports(
     assert "<html" not in partial.text and 'id="summary"' in partial.text
     csv_response = client.get(url, {"format": "csv"})
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert "Довольны?" in csv_response.content.decode("utf-8-sig")
+    assert "Довольны?" in b"".join(csv_response.streaming_content).decode("utf-8-sig")
     xlsx = client.get(url, {"format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
 
@@ -436,3 +436,31 @@ def test_a_head_stops_their_campaign_and_only_theirs(client, org, operator):
     client.post(reverse("campaigns:stop", args=[campaign.pk]))
     assert campaign.tasks.filter(status=CallTask.Status.CANCELLED).count() == 2
     assert campaign.tasks.get(status=CallTask.Status.OPEN) == busy.task
+
+
+def test_survey_exports_are_formula_safe_recorded_and_not_for_operators(client):
+    # found in review: the survey's CSV/XLSX bypassed the shared export (F-SEC-2)
+    from calls import surveys as survey_service
+    from orderdesk.models import Department, ExportRecord
+    from tests.factories import CallFactory, ClientFactory, DepartmentFactory, make_staff
+
+    head = make_staff(role=Role.HEAD)
+    DepartmentFactory(name="Опт-экспорт", kind=Department.Kind.WHOLESALE, head=head)
+    survey = survey_service.create_survey(by=head, name="S")
+    survey_service.add_question(survey=survey, text="Пожелания", kind="text", required=False)
+    question = survey.questions.get()
+    call = CallFactory(client=ClientFactory(name='=HYPERLINK("http://evil","x")'))
+    survey_service.record_answers(
+        call=call, survey=survey, answers={question.pk: "=1+2"}, by=call.operator
+    )
+    url = reverse("campaigns:summary", args=[survey.pk])
+    client.force_login(head)
+
+    body = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode()
+
+    assert ";=1+2" not in body and ";'=1+2" in body
+    assert ';"=HYPERLINK' not in body
+    assert ExportRecord.objects.filter(list_name="survey", file_format="csv").exists()
+    xlsx = client.get(url, {"format": "xlsx"})
+    assert xlsx.status_code == 200
+    assert ExportRecord.objects.filter(list_name="survey", file_format="xlsx", rows=1).exists()
