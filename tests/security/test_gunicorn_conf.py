@@ -31,5 +31,15 @@ def test_the_settings_a_graceful_reload_needs(monkeypatch):
 
 
 def test_environment_overrides(monkeypatch):
-    cfg = _load(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="8")
+    cfg = _load(
+        monkeypatch, REDIS_URL="redis://127.0.0.1:6379/1", WEB_CONCURRENCY="3", GUNICORN_THREADS="8"
+    )
     assert (cfg.workers, cfg.threads) == (3, 8)
+
+
+def test_without_a_shared_cache_one_process_serves(monkeypatch):
+    # local-memory caches are per process: a permission or price change made through one
+    # worker would not reach another, so without REDIS_URL there is one (with threads)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    cfg = _load(monkeypatch, WEB_CONCURRENCY="3")
+    assert cfg.workers == 1 and cfg.threads >= 4
