@@ -21,14 +21,6 @@ from orders.forms import AcceptedLineForm, ArrivalForm, OrderStatusForm
 from orders.models import Order
 from orders.notifications import announce_arrival
 
-# What a manager may do next from each status: (status wanted, button label, key).
-NEXT_STEPS = {
-    Order.Status.ACCEPTED: [Order.Status.IN_FULFILMENT],
-    Order.Status.IN_FULFILMENT: [Order.Status.DELIVERED],
-    Order.Status.CANCELLED: [Order.Status.ACCEPTED],
-}
-CANCELLABLE = (Order.Status.ACCEPTED, Order.Status.IN_FULFILMENT)
-
 
 def _order(request, order_id: int) -> Order:
     orders = visible_orders(request.user).select_related(
@@ -45,6 +37,9 @@ def _order(request, order_id: int) -> Order:
 
 def _context(request, order: Order, **extra) -> dict:
     manageable = may_manage(request.user, order)
+    # What may follow is the life cycle's (orders.services.TRANSITIONS); cancelling has
+    # its own form, the other moves a button each.
+    following = services.TRANSITIONS.get(order.status, set()) if manageable else set()
     events = list(order.events.select_related("by").order_by("at", "pk"))
     context = {
         "order": order,
@@ -52,8 +47,8 @@ def _context(request, order: Order, **extra) -> dict:
         "offers": list(order.offers.select_related("product").order_by("offered_at", "pk")),
         "timeline": [(event, describe(event)) for event in events],
         "may_manage": manageable,
-        "next_steps": NEXT_STEPS.get(order.status, []) if manageable else [],
-        "cancellable": manageable and order.status in CANCELLABLE,
+        "next_steps": sorted(following - {Order.Status.CANCELLED}),
+        "cancellable": Order.Status.CANCELLED in following,
         "quantities_editable": manageable and order.status in Order.EXPOSURE_STATUSES,
         "arrival_form": ArrivalForm(
             initial={"arrival_from": order.arrival_from, "arrival_to": order.arrival_to}

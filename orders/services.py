@@ -505,9 +505,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
         # order accepted on a call closed meanwhile would make its outcome a lie.
         call = Call.objects.select_for_update().get(pk=order.call_id)
         if call.status != Call.Status.OPEN:
-            raise OrderInvalid(
-                _("The call has ended: the order can no longer be accepted on it.")
-            )
+            raise OrderInvalid(_("The call has ended: the order can no longer be accepted on it."))
     lines = list(_lines(order).values())
     if not lines:
         raise OrderInvalid(_("The order has no lines."))
