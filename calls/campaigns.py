@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call, CallTask, Campaign, OutboundSeen, Survey
+from calls.outcomes import NEXT_ATTEMPT_AFTER
 from clients.models import Client, ClientType
 from orderdesk.models import Department
 from orderdesk.roles import Role
@@ -45,7 +46,6 @@ SALES_KINDS = (
 )
 OUTBOUND_KINDS = (CallTask.Kind.INSTRUCTED, CallTask.Kind.ASLEEP)
 MAX_FAILED_ATTEMPTS = 3
-RETRY_AFTER = timedelta(hours=2)  # a no-answer comes back this much later unless told when
 TASKS_ON_CONSOLE = 20
 BULK_BATCH = 2000
 YEAR = timedelta(days=365)
@@ -469,14 +469,6 @@ def requeues(call: Call) -> bool:
     return bool(call.task_id) and call.task.kind in OUTBOUND_KINDS
 
 
-def retry_at(call: Call, outcome, *, now=None):
-    """The default next time for an outbound task when the operator gave none after a
-    wrap-up without contact (``None`` otherwise)."""
-    if requeues(call) and outcome.needs_callback and not outcome.contact_made:
-        return (now or timezone.now()) + RETRY_AFTER
-    return None
-
-
 def _close(task: CallTask, *, status: str, result: str, now=None) -> None:
     task.status = status
     task.done_at = now or timezone.now()
@@ -506,7 +498,7 @@ def after_wrap_up(*, call: Call, outcome, callback_at=None, now=None) -> None:
                     now=now,
                 )
             else:
-                task.next_attempt_at = callback_at or now + RETRY_AFTER
+                task.next_attempt_at = callback_at or now + NEXT_ATTEMPT_AFTER
                 task.result = f"{outcome.name}. {call.notes}".strip()
                 task.save(update_fields=["attempts", "next_attempt_at", "result"])
         elif outcome.is_complete:

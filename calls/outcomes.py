@@ -120,7 +120,7 @@ def fitting_outcomes(call: Call, *, facts: CallFacts | None = None) -> list[Call
 
 # --- the next attempt after a call without contact (issue 12) --------------------------
 
-NEXT_ATTEMPT_AFTER = timedelta(hours=2)  # as an outbound task's retry (calls.campaigns)
+NEXT_ATTEMPT_AFTER = timedelta(hours=2)  # also an outbound task's retry (calls.campaigns)
 
 
 def next_attempt_at(outcome: CallOutcome, *, now: datetime) -> datetime | None:

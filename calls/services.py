@@ -335,9 +335,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     _check_bound(check_text_length, notes)
     now = timezone.now()
     callback_at = (
-        callback_at
-        or campaigns.retry_at(call, outcome, now=now)  # outbound: the task's retry
-        or next_attempt_at(outcome, now=now)  # no answer: the next attempt books itself
+        callback_at or next_attempt_at(outcome, now=now)  # no answer: the next attempt books itself
     )
     if outcome.needs_callback:
         if callback_at is None:
