@@ -36,7 +36,7 @@ from calls.models import Call, CallTask, Campaign, OutboundSeen, Survey
 from calls.outcomes import NEXT_ATTEMPT_AFTER
 from clients.models import Client, ClientType
 from orderdesk.models import Department
-from orderdesk.roles import Role
+from orderdesk.roles import is_admin
 
 SALES_KINDS = (
     Department.Kind.WHOLESALE,
@@ -52,10 +52,6 @@ YEAR = timedelta(days=365)
 
 
 # --- who may direct outbound work ------------------------------------------------------
-
-
-def is_admin(user) -> bool:
-    return bool(user.is_superuser or user.groups.filter(name=Role.ADMIN).exists())
 
 
 def headed_departments(user) -> list[Department]:

@@ -104,6 +104,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def is_admin(user) -> bool:
+    """A superuser, or a member of the Admin role."""
+    return bool(user.is_superuser or user.groups.filter(name=Role.ADMIN).exists())
+
+
 def sync_role_groups(apps, *, verbosity: int = 0) -> None:
     """Create (or refresh) the role groups with their permissions. Safe to run repeatedly."""
     from django.contrib.auth.management import create_permissions

@@ -13,12 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from orderdesk.models import Department
-from orderdesk.roles import Role
+from orderdesk.roles import is_admin
 from orders.models import Order
-
-
-def _is_admin(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=Role.ADMIN).exists()
 
 
 def _headed_departments(user) -> list[int]:
@@ -40,7 +36,7 @@ def visible_orders(user) -> QuerySet[Order]:
     orders = Order.objects.exclude(status=Order.Status.DRAFT)
     if not user.is_authenticated or not user.is_active:
         return orders.none()
-    if _is_admin(user) or user.has_perm("clients.view_all_receivables"):
+    if is_admin(user) or user.has_perm("clients.view_all_receivables"):
         return orders
     return orders.filter(Q(operator=user) | _managed_by(user, _headed_departments(user)))
 
@@ -49,7 +45,7 @@ def may_manage(user, order: Order) -> bool:
     """Whether ``user`` may move ``order`` along its life cycle or change its quantities."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if _is_admin(user):
+    if is_admin(user):
         return True
     return (
         Order.objects.filter(pk=order.pk)
