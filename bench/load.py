@@ -1335,6 +1335,20 @@ def _form_fields(html: str, form_id_or_action: str) -> dict:
     return parser.fields
 
 
+def swap_target(headers) -> str:
+    """Where an htmx step sends the browser: ``HX-Redirect`` (a full load) or the path of
+    an ``HX-Location`` page swap (orderdesk.page_swap); "" when it stays."""
+    import json
+
+    redirect = headers.get("hx-redirect") or headers.get("HX-Redirect") or ""
+    if redirect:
+        return redirect
+    location = headers.get("hx-location") or headers.get("HX-Location") or ""
+    if location.startswith("{"):
+        return json.loads(location).get("path", "")
+    return location
+
+
 def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None:
     """One call: identify → purpose → order → search → 3 lines → offers → delivery →
     review → accept. Stops early (no error) where the call is routed elsewhere."""
@@ -1343,13 +1357,13 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
 
     _s, _h, console = session.request("GET", "/console/")
     status, headers, _t = session.request("POST", "/console/start/", {"phone": phone}, hx=True)
-    found = re.search(r"/calls/(\d+)/", headers.get("hx-redirect", ""))
+    found = re.search(r"/calls/(\d+)/", swap_target(headers))
     if not found:
         return
     call = f"/calls/{found.group(1)}"
     session.request("GET", f"{call}/purpose/")
     _s, headers, _t = session.request("POST", f"{call}/purpose/", {"purpose": "order"}, hx=True)
-    if "/order/" not in headers.get("hx-redirect", ""):
+    if "/order/" not in swap_target(headers):
         return  # routed to a manager (key client, debt): a shorter call
     _s, _h, entry = session.request("GET", f"{call}/order/")
     for _i in range(3):
@@ -1383,7 +1397,7 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
     fields = _form_fields(review, "/order/accept/")
     if fields.get("expected_total"):
         _s, headers, _t = session.request("POST", f"{call}/order/accept/", fields, hx=True)
-        if "/order/done/" in headers.get("hx-redirect", ""):
+        if "/order/done/" in swap_target(headers):
             session.stats.accepted += 1
 
 
