@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from orderdesk.permissions import group_names
 from orderdesk.roles import Role
 
 
@@ -91,7 +92,7 @@ def landing_url(user) -> str | None:
     allowed = {item.key: item for item in nav_items_for(user)}
     if user.is_superuser and "admin" in allowed:
         return reverse(allowed["admin"].url_name)
-    roles = set(user.groups.values_list("name", flat=True))
+    roles = group_names(user)
     for role, key in LANDING_BY_ROLE:
         if role in roles and key in allowed:
             return reverse(allowed[key].url_name)

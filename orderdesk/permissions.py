@@ -1,4 +1,5 @@
-"""Permission sets kept in the shared cache (issue 10: two queries on every request).
+"""Permission sets and role (group) names kept in the shared cache (issue 10: queries on
+every request).
 
 ``CachedModelBackend`` is Django's ``ModelBackend`` whose per-user permission sets (own and
 through groups) are read once and cached; any change of a user's groups or permissions, of
@@ -32,6 +33,24 @@ class CachedModelBackend(ModelBackend):
                 cache.set(key, perms, SECONDS)
             setattr(user_obj, attr, perms)
         return getattr(user_obj, attr)
+
+
+def group_names(user) -> frozenset[str]:
+    """The names of ``user``'s groups (their roles), read once and cached like the
+    permission sets (same version key, so any change of a user's groups is seen at once);
+    kept on the user object for the rest of the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    names = getattr(user, "_orderdesk_group_names", None)
+    if names is None:
+        version = cache.get_or_set(VERSION_KEY, 0, None)
+        key = f"auth:groups:{version}:{user.pk}"
+        names = cache.get(key)
+        if names is None:
+            names = frozenset(user.groups.values_list("name", flat=True))
+            cache.set(key, names, SECONDS)
+        user._orderdesk_group_names = names
+    return names
 
 
 def forget_permissions(**kwargs) -> None:

@@ -106,7 +106,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def is_admin(user) -> bool:
     """A superuser, or a member of the Admin role."""
-    return bool(user.is_superuser or user.groups.filter(name=Role.ADMIN).exists())
+    from orderdesk.permissions import group_names
+
+    return bool(user.is_superuser or Role.ADMIN in group_names(user))
 
 
 def sync_role_groups(apps, *, verbosity: int = 0) -> None:

@@ -29,6 +29,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from orderdesk.permissions import group_names
+
 BACKUP_CODES = 10
 # Reachable before the second factor: the 2FA pages themselves, signing out, languages.
 OPEN_PATHS = ("/account/two-factor/", "/logout/", "/i18n/", "/static/", "/api/")
@@ -44,7 +46,7 @@ def two_factor_required(user) -> bool:
         return False
     if user.is_superuser and "Admin" in required:
         return True
-    return user.groups.filter(name__in=required).exists()
+    return bool(required & group_names(user))
 
 
 def _to(request, name: str):

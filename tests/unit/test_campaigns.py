@@ -322,7 +322,7 @@ def test_the_head_sees_finished_tasks_since_the_last_visit(org, operator):
     assert campaigns.results_for(operator).total == 0
 
 
-def test_results_read_in_five_queries_and_nothing_until_shown(
+def test_results_read_in_four_queries_and_nothing_until_shown(
     org, operator, django_assert_num_queries
 ):
     from calls.selectors import inbox_for
@@ -330,10 +330,10 @@ def test_results_read_in_five_queries_and_nothing_until_shown(
     campaign = make(org, [shop(org) for _ in range(4)])
     for task in campaign.tasks.all():
         _work(task, operator, "information_given")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         results = campaigns.results_for(org["head"])
         [(t.client.name, t.campaign.name) for t in results.finished]
     assert len(results.finished) == 4 and results.completed == [campaign]
     inbox = inbox_for(org["head"])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert inbox.outbound.total == 5

@@ -57,3 +57,38 @@ def test_a_removed_permission_is_gone_at_once():
     user.groups.remove(group)
 
     assert not fresh(user).has_perm("orders.take_order")
+
+
+def test_group_names_are_read_once_then_cached():
+    from orderdesk.permissions import group_names
+
+    user = get_user_model().objects.create_user("roles", password="x-12345-x")
+    user.groups.add(Group.objects.get_or_create(name="Finance")[0])
+    assert group_names(fresh(user)) == {"Finance"}  # reads and caches
+
+    again = fresh(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert group_names(again) == {"Finance"}
+        assert group_names(again) == {"Finance"}  # kept on the object for the request
+
+    assert ctx.captured_queries == []
+
+
+@pytest.mark.parametrize("change", ["joined", "left"])
+def test_a_changed_role_is_seen_at_once(change):
+    from orderdesk.permissions import group_names
+    from orderdesk.roles import is_admin
+
+    user = get_user_model().objects.create_user("admin-ish", password="x-12345-x")
+    admins = Group.objects.get_or_create(name="Admin")[0]
+    if change == "left":
+        user.groups.add(admins)
+    assert is_admin(fresh(user)) is (change == "left")  # cached
+
+    if change == "joined":
+        user.groups.add(admins)
+    else:
+        user.groups.remove(admins)
+
+    assert is_admin(fresh(user)) is (change == "joined")
+    assert group_names(fresh(user)) == ({"Admin"} if change == "joined" else set())
