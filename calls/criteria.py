@@ -597,17 +597,21 @@ def computed_live():
         _LIVE_ONLY.reset(token)
 
 
-def rolled_days(period: Period) -> set[date]:
-    """The days of the period whose roll-up is valid (``CriteriaDay.is_valid``); none when
-    computing live."""
-    if _LIVE_ONLY.get():
-        return set()
+def valid_days(period: Period) -> set[date]:
+    """The days of the period whose roll-up is valid: rolled up, and nothing of the day
+    changed since (``CriteriaDay.is_valid``)."""
     stamps = CriteriaDay.objects.filter(
         day__gte=period.date_from, day__lte=period.date_to, rolled_at__isnull=False
     ).values_list("day", "rolled_at", "changed_at")
     return {
         day for day, rolled_at, changed_at in stamps if changed_at is None or changed_at < rolled_at
     }
+
+
+def rolled_days(period: Period) -> set[date]:
+    """The days of the period read from the roll-up: the valid ones, none when computing
+    live (``computed_live``)."""
+    return set() if _LIVE_ONLY.get() else valid_days(period)
 
 
 _ROLLED_SPLITS_SQL = """
