@@ -9,7 +9,7 @@ today and yesterday always stay live (calls crossing midnight, orders accepted w
 ``SLACK`` of their call).
 
 A saved or deleted call, event, transfer, order, offer, call-back task or claim whose own
-times fall on a closed day marks that day and the day before as changed
+times fall on a closed day marks the days it can count on as changed
 (``CriteriaDay.changed_at``, the database clock) once its transaction commits; a record of
 today marks nothing and costs no query. Bulk updates that bypass the signals are listed
 in ``BULK_UPDATES_AUDITED`` with why they change no criterion.
@@ -164,24 +164,30 @@ def mark_changed(days: Iterable[date]) -> None:
     CriteriaDay.objects.filter(day__in=days).update(changed_at=Now())
 
 
-def days_around(stamps: Iterable[datetime | None], *, today: date | None = None) -> set[date]:
-    """The days a record with these times can count on (its own day and the day before:
-    a criterion is attributed within ``SLACK`` of the record's time), only before today."""
+def days_of(
+    *,
+    around: Iterable[datetime | None] = (),
+    exact: Iterable[datetime | None] = (),
+    today: date | None = None,
+) -> set[date]:
+    """The days a record with these times can count on: the day of an ``exact`` time (a
+    call's start, a task's due time), the day of an ``around`` time and the days either
+    side (an order or offer counts on its call's day, within ``SLACK`` of its own time);
+    only for times before today (``mark_changed`` keeps the days that may be rolled)."""
     today = today or timezone.localdate()
     days = set()
-    for stamp in stamps:
-        if stamp is None:
-            continue
-        day = timezone.localtime(stamp).date()
-        if day < today:
-            days.update((day - timedelta(days=1), day))
+    for stamps, reach in ((exact, 0), (around, 1)):
+        for stamp in stamps:
+            day = timezone.localtime(stamp).date() if stamp is not None else today
+            if day < today:  # a record of today marks nothing: no day near it is rolled
+                days.update(day + timedelta(days=n) for n in range(-reach, reach + 1))
     return days
 
 
-def mark_changed_at(stamps: Iterable[datetime | None], *, using=None) -> None:
-    """Mark the days of these times once the transaction commits; nothing (no query) when
-    they are all of today."""
-    days = days_around(stamps)
+def mark_changed_at(*, around=(), exact=(), using=None) -> None:
+    """Mark the days of these times (``days_of``) once the transaction commits; nothing at
+    all (no query) when they are all of today."""
+    days = days_of(around=around, exact=exact)
     if days:
         transaction.on_commit(partial(mark_changed, days), using=using)
 
@@ -192,16 +198,17 @@ def _cached_call_start(instance) -> tuple:
     return (call.started_at,) if call is not None else ()
 
 
-# The times in hand on each record that decide the day its criteria count on.
+# The times in hand on each record that decide the days its criteria count on:
+# model → (around, exact).
 STAMPS = {
-    Call: lambda call: (call.started_at,),
-    CallEvent: lambda event: (event.at, *_cached_call_start(event)),
-    Transfer: lambda transfer: (transfer.created_at, *_cached_call_start(transfer)),
-    Order: lambda order: (order.created_at, order.accepted_at, *_cached_call_start(order)),
-    UpsellOffer: lambda offer: (offer.offered_at,),
+    Call: lambda call: ((), (call.started_at,)),
+    CallEvent: lambda event: ((event.at,), _cached_call_start(event)),
+    Transfer: lambda transfer: ((transfer.created_at,), _cached_call_start(transfer)),
+    Order: lambda order: ((order.created_at, order.accepted_at), _cached_call_start(order)),
+    UpsellOffer: lambda offer: ((offer.offered_at,), ()),
     # A task moved to another day changes the day it was due on too.
-    CallTask: lambda task: (task.due_at, getattr(task, "_rollup_due_at", None)),
-    Feedback: lambda feedback: (feedback.created_at,),
+    CallTask: lambda task: ((), (task.due_at, getattr(task, "_rollup_due_at", None))),
+    Feedback: lambda feedback: ((), (feedback.created_at,)),
 }
 
 # Bulk writes on these models that send no signal, and why no criterion changes:
@@ -218,7 +225,8 @@ BULK_UPDATES_AUDITED = {
 def _record_changed(sender, instance, raw=False, using=None, **kwargs) -> None:
     if raw:  # loaddata
         return
-    mark_changed_at(STAMPS[sender](instance), using=using)
+    around, exact = STAMPS[sender](instance)
+    mark_changed_at(around=around, exact=exact, using=using)
 
 
 def _remember_due_at(sender, instance, **kwargs) -> None:

@@ -125,8 +125,8 @@ def test_an_order_cancelled_after_the_roll_up_invalidates_its_day(
     assert D in rollup.pending_days(since=WIDE[0])
     rows, _total, _trends = assert_same_as_live(D, D)
     assert rows[0]["order_value"] == Decimal("2600.00")  # 3600 − 1000
-    # the next roll-up rolls that day (and the day before) again: valid, same figures
-    assert rollup.roll_up_pending(since=WIDE[0]).days == 2
+    # the next roll-up rolls those days again (its acceptance day and either side): valid
+    assert rollup.roll_up_pending(since=WIDE[0]).days == 3
     assert CriteriaDay.objects.get(day=D).is_valid
     assert operator_criteria(date_from=D, date_to=D)[0].order_value == Decimal("2600.00")
 
@@ -232,17 +232,28 @@ def test_records_of_today_cost_no_query_and_old_ones_mark_their_days(
         old_call.save(update_fields=["notes"])
     assert len(callbacks) == 1
     marked = CriteriaDay.objects.order_by("day")
-    assert [(d.day, d.rolled_at, d.changed_at is not None) for d in marked] == [
-        (PREV, None, True),
-        (D, None, True),
-    ]
+    assert [(d.day, d.rolled_at, d.changed_at is not None) for d in marked] == [(D, None, True)]
+
+
+def test_the_days_a_record_can_count_on():
+    # a call counts on the day it started; an order or offer on its call's day, within a
+    # day of its own time
+    assert rollup.days_of(exact=[at(D, 10)]) == {D}
+    assert rollup.days_of(around=[at(D, 10)], exact=[None]) == {PREV, D, NEXT}
+    today = timezone.localdate()
+    yesterday = timezone.localtime() - timedelta(days=1)
+    assert rollup.days_of(around=[yesterday]) == {
+        today - timedelta(days=2),
+        yesterday.date(),
+        today,  # left out by mark_changed: today is never rolled
+    }
 
 
 def test_mark_changed_ignores_days_that_are_never_rolled():
     today = timezone.localdate()
     rollup.mark_changed([today, today - timedelta(days=1)])
     assert not CriteriaDay.objects.exists()
-    assert rollup.days_around([timezone.now(), None]) == set()
+    assert rollup.days_of(around=[timezone.now(), None], exact=[timezone.now()]) == set()
 
 
 def test_bad_input_is_refused():
