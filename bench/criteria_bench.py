@@ -76,6 +76,9 @@ def main() -> None:
 
     setup_test_environment()  # response.context for the cursors
     settings.ALLOWED_HOSTS = ["*"]
+    # force_login has no second factor: the pages are measured, not the sign-in (finance
+    # must use 2FA with DEBUG off).
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
     # As bench/run.py: plain static storage (no collectstatic manifest needed).
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
