@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve worker test install lint migrations-check messages bench clean
+.PHONY: run serve worker beat test install lint migrations-check messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ serve: $(STAMP)
 ## redis://127.0.0.1:6379/0; without a broker mail is sent in process and no worker is needed)
 worker: $(STAMP)
 	$(VENV)/bin/celery -A orderdesk worker -l info
+
+## make beat: the scheduler of the nightly jobs (the roll-up of the operator criteria at
+## 02:30, CELERY_BEAT_SCHEDULE); needs a broker and `make worker`, like the mail queue
+beat: $(STAMP)
+	$(VENV)/bin/celery -A orderdesk beat -l info
 
 ## make test: the whole suite (browser tests run when /usr/bin/chromium exists;
 ## REQUIRE_E2E=1 turns a missing Chromium into a failure)

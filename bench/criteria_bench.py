@@ -6,11 +6,15 @@
         .venv/bin/python -u bench/criteria_bench.py
     .venv/bin/python -u bench/criteria_bench.py        # the full set (orderdesk_bench)
 
-Measures, for the last month and the last year of the whole desk:
-``calls.criteria.operator_criteria`` (+ ``desk_total``), one ``daily_trend`` and the whole
-criteria page as a request of a head; then the client list of finance (all clients):
-the first page and the page after ``--deep`` pages of keyset paging. Reports p50 / max in
-ms and the SQL queries per request. Read-only. The bench data has no call events,
+First rolls up the criteria of every closed day (``calls.rollup.roll_up_pending``, the
+backfill: seconds and rows; then the same again, which finds nothing to do) unless
+``--no-roll-up``. Measures, for the last month and the last year of the whole desk, read
+through the roll-up (closed days from ``OperatorDay``, today and yesterday live) and
+computed live (``calls.criteria.computed_live``): ``operator_criteria`` (+ ``desk_total``),
+one ``daily_trend`` and the whole criteria page as a request of a head; then the client
+list of finance (all clients): the first page and the page after ``--deep`` pages of
+keyset paging. Reports p50 / max in ms and the SQL queries per request. Writes only the
+roll-up tables (``--no-roll-up``: read-only). The bench data has no call events,
 transfers, feedback, tasks or upsell offers (see bench/README.md): those groups run over
 empty tables, so the figures are for calls, orders and lines.
 """
@@ -18,6 +22,7 @@ empty tables, so the figures are for calls, orders and lines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
@@ -47,6 +52,12 @@ def main() -> None:
     parser.add_argument("-n", "--iterations", type=int, default=5)
     parser.add_argument("--deep", type=int, default=20, help="pages to walk in the client list")
     parser.add_argument("--periods", default="month,year", help="month, year or both")
+    parser.add_argument(
+        "--modes", default="rolled,live", help="rolled (through the roll-up), live or both"
+    )
+    parser.add_argument(
+        "--no-roll-up", action="store_true", help="do not run the backfill first (read-only)"
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
     setup_django(args.database_url)
@@ -59,11 +70,15 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from calls.criteria import daily_trend, desk_total, operator_criteria
-    from calls.models import Call
+    from calls.criteria import computed_live, daily_trend, desk_total, operator_criteria
+    from calls.models import Call, CriteriaDay, OperatorDay
+    from calls.rollup import roll_up_pending
 
     setup_test_environment()  # response.context for the cursors
     settings.ALLOWED_HOSTS = ["*"]
+    # force_login has no second factor: the pages are measured, not the sign-in (finance
+    # must use 2FA with DEBUG off).
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
     # As bench/run.py: plain static storage (no collectstatic manifest needed).
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -73,6 +88,16 @@ def main() -> None:
     newest = Call.objects.order_by("-started_at").values_list("started_at", flat=True).first()
     today = timezone.localtime(newest).date() if newest else timezone.localdate()
     print(f"database {connection.settings_dict['NAME']}, calls {Call.objects.count():,}")
+    if not args.no_roll_up:
+        for what in ("roll_up_pending (backfill)", "roll_up_pending (again: nothing pending)"):
+            start = time.perf_counter()
+            done = roll_up_pending()
+            seconds = time.perf_counter() - start
+            print(f"{what}: {done.days} days, {done.rows:,} rows in {seconds:.1f} s", flush=True)
+    print(
+        f"rolled up: {CriteriaDay.objects.filter(rolled_at__isnull=False).count()} days, "
+        f"{OperatorDay.objects.count():,} operator-day rows"
+    )
     print(f"{'what':58} {'p50 ms':>9} {'max ms':>9} {'queries':>8}")
 
     def report(label, fn, n=args.iterations):
@@ -95,28 +120,35 @@ def main() -> None:
     web = Client()
     web.force_login(head)
     wanted = set(args.periods.split(","))
-    for label, days in (("month", 30), ("year", 365)):
-        if label not in wanted:
-            continue
-        date_from = today - timedelta(days=days - 1)
+    for mode in args.modes.split(","):
+        switch = computed_live if mode == "live" else contextlib.nullcontext
+        for label, days in (("month", 30), ("year", 365)):
+            if label not in wanted:
+                continue
+            date_from = today - timedelta(days=days - 1)
 
-        def criteria(date_from=date_from):
-            rows = operator_criteria(date_from=date_from, date_to=today)
-            desk_total(date_from=date_from, date_to=today, rows=rows)
-            return rows
+            def criteria(date_from=date_from, switch=switch):
+                with switch():
+                    rows = operator_criteria(date_from=date_from, date_to=today)
+                    desk_total(date_from=date_from, date_to=today, rows=rows)
+                return rows
 
-        rows = criteria()
-        report(f"operator_criteria + desk_total, {label} ({len(rows)} operators)", criteria)
-        report(
-            f"daily_trend order_value, {label}",
-            lambda date_from=date_from: daily_trend(
-                date_from=date_from, date_to=today, criterion="order_value"
-            ),
-        )
-        url = reverse("calls:criteria") + (
-            f"?period=custom&date_from={date_from:%Y-%m-%d}&date_to={today:%Y-%m-%d}"
-        )
-        report(f"criteria page (head), {label}", lambda url=url: web.get(url))
+            def trend(date_from=date_from, switch=switch):
+                with switch():
+                    return daily_trend(date_from=date_from, date_to=today, criterion="order_value")
+
+            url = reverse("calls:criteria") + (
+                f"?period=custom&date_from={date_from:%Y-%m-%d}&date_to={today:%Y-%m-%d}"
+            )
+
+            def page(url=url, switch=switch):
+                with switch():
+                    return web.get(url)
+
+            rows = criteria()
+            report(f"{mode}: operator_criteria + desk_total, {label} ({len(rows)} ops)", criteria)
+            report(f"{mode}: daily_trend order_value, {label}", trend)
+            report(f"{mode}: criteria page (head), {label}", page)
 
     web.force_login(finance)
     url = reverse("clients:review_list")

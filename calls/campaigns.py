@@ -230,6 +230,7 @@ def stop_campaign(*, campaign: Campaign, by) -> int:
     if not campaigns_for(by).filter(pk=campaign.pk).exists():
         raise PermissionDenied(_("This campaign is not of your department."))
     now = timezone.now()
+    # Campaign tasks are no call-backs: no operator criterion changes (calls.rollup).
     in_call = Call.objects.filter(task=OuterRef("pk"), status=Call.Status.OPEN)
     stopped = (
         CallTask.objects.filter(campaign=campaign, status=CallTask.Status.OPEN)

@@ -17,14 +17,23 @@ criterion is attributed to a day and an operator:
   many of them a head marked justified.
 
 Each criterion group is one aggregate query grouped by operator (``Count(filter=…)``,
-``Sum``); the 90th percentile of handling time is PostgreSQL's ``percentile_cont`` inside
-the calls query, with one extra query and the same interpolation in Python elsewhere.
+``Sum``), also split by the handling time in whole seconds for the calls: the 90th
+percentile of handling time is read from that histogram (``hist_percentile``, the
+interpolation of PostgreSQL's ``percentile_cont``).
+
+Closed days are rolled up (``calls.rollup``: one ``OperatorDay`` row per operator and day,
+a ``CriteriaDay`` saying whether the day is still valid); a period reads its valid rolled
+days from there and computes the others (always today and yesterday) live, in one query
+per group over all of them. Both give the same figures: every criterion is attributed to
+one day by the row itself (an order accepted within ``SLACK`` of its call, not of the
+period), so a day counts the same in any period.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,22 +43,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
-    Aggregate,
+    BigIntegerField,
+    Case,
     Count,
     DecimalField,
     DurationField,
     Exists,
     F,
-    FloatField,
+    Func,
     OuterRef,
     Q,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Call, CallEvent, CallTask, Feedback, Transfer
+from calls.models import Call, CallEvent, CallTask, CriteriaDay, Feedback, OperatorDay, Transfer
 from orderdesk.roles import Role
 from orders.models import Order, OrderLine, UpsellOffer
 
@@ -83,6 +94,10 @@ class OperatorCriteria:
     callbacks_kept: int = 0
     claims: int = 0
     claims_justified: int = 0
+    # Exact handling time and its histogram {whole seconds: handled calls}: what days add
+    # up by, rolled up or live (the seconds total and the 90th percentile come from them).
+    handling_microseconds: int = field(default=0, repr=False, compare=False)
+    handling_hist: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def operator_id(self) -> int | None:
@@ -147,6 +162,10 @@ class Period:
         n = (self.date_to - self.date_from).days + 1
         return [self.date_from + timedelta(days=i) for i in range(max(n, 0))]
 
+    def q(self, field_name: str, *, widen: timedelta = timedelta(0)) -> Q:
+        """A period is a span of one run: the groups' ``base`` takes either."""
+        return Span((self,)).q(field_name, widen=widen)
+
 
 def _period(date_from: date, date_to: date) -> Period:
     if date_to < date_from:
@@ -154,16 +173,67 @@ def _period(date_from: date, date_to: date) -> Period:
     return Period(date_from, date_to)
 
 
+@dataclass(frozen=True)
+class Span:
+    """The days computed live: runs of consecutive days, read in one query per group as an
+    OR of their time ranges (the rolled-up days between the runs are left out)."""
+
+    periods: tuple[Period, ...]
+
+    @classmethod
+    def of_days(cls, days) -> Span:
+        runs: list[list[date]] = []
+        for day in sorted(days):
+            if runs and day == runs[-1][1] + timedelta(days=1):
+                runs[-1][1] = day
+            else:
+                runs.append([day, day])
+        return cls(tuple(Period(first, last) for first, last in runs))
+
+    def __bool__(self) -> bool:
+        return bool(self.periods)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(settings.TIME_ZONE)
+
+    def q(self, field_name: str, *, widen: timedelta = timedelta(0)) -> Q:
+        """``field_name`` falls in one of the runs (each widened by ``widen`` both ways)."""
+        q = Q()
+        for p in self.periods:
+            q |= Q(**{f"{field_name}__gte": p.start - widen, f"{field_name}__lt": p.end + widen})
+        return q
+
+    def day_q(self, field_name: str = "day") -> Q:
+        """A date field on one of the days of the runs."""
+        q = Q()
+        for p in self.periods:
+            q |= Q(**{f"{field_name}__gte": p.date_from, f"{field_name}__lte": p.date_to})
+        return q
+
+
 # --- the aggregate groups --------------------------------------------------------------
 
 
-class Percentile90(Aggregate):
-    """PostgreSQL ``percentile_cont(0.9)`` of a duration, in seconds."""
+class WholeSeconds(Func):
+    """A duration in whole seconds, rounded half up: the buckets of the handling-time
+    histogram, computed by the same SQL live and in the roll-up, so both give the same
+    90th percentile. (On SQLite a difference of two times is in microseconds.)"""
 
-    function = "percentile_cont"
-    name = "Percentile90"
-    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
-    output_field = FloatField()
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="((%(expressions)s) + 500000) / 1000000", **extra_context
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s) + 0.5)::bigint",
+            **extra_context,
+        )
 
 
 def _on_postgresql() -> bool:
@@ -174,13 +244,17 @@ def _operators_q(field_name: str, operators) -> Q:
     return Q() if operators is None else Q(**{f"{field_name}__in": operators})
 
 
+HIST = "_hist"  # the split of the calls group: the handling time in whole seconds
+
+
 @dataclass(frozen=True)
 class _Group:
     name: str
     operator_field: str
     criteria: tuple[str, ...]
+    split = None  # a field (or HIST) the rows are also split by
 
-    def base(self, period: Period, operators):  # pragma: no cover - overridden
+    def base(self, span: Span, operators):  # pragma: no cover - overridden
         raise NotImplementedError
 
     def day_expr(self):  # pragma: no cover - overridden
@@ -189,24 +263,46 @@ class _Group:
     def aggregates(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def split_expr(self):
+        return F(self.split)
+
+    def grouped(self, span: Span, operators, *, by_operator=True, by_day=False, split=True):
+        """The aggregates over the span, one row per operator (``_operator``) and/or local
+        day (``_day``), and per split value (``_split``) when asked: the one query the live
+        criteria, the daily trend and the roll-up all read."""
+        keys: dict = {}
+        if by_operator:
+            keys["_operator"] = F(self.operator_field)
+        if by_day:
+            keys["_day"] = TruncDate(self.day_expr(), tzinfo=span.tz)
+        if split and self.split:
+            keys["_split"] = self.split_expr()
+        qs = self.base(span, operators).order_by().annotate(**keys)
+        return qs.values(*keys).annotate(**self.aggregates())
+
 
 def _handled() -> Q:
     return Q(status=Call.Status.CLOSED, ended_at__isnull=False)
 
 
 class _Calls(_Group):
-    def base(self, period, operators):
-        return Call.objects.filter(
-            _operators_q("operator", operators),
-            started_at__gte=period.start,
-            started_at__lt=period.end,
-        )
+    split = HIST
+
+    def base(self, span, operators):
+        return Call.objects.filter(_operators_q("operator", operators), span.q("started_at"))
 
     def day_expr(self):
         return F("started_at")
 
+    def split_expr(self):
+        return Case(
+            When(_handled(), then=WholeSeconds(F("ended_at") - F("started_at"))),
+            default=None,
+            output_field=BigIntegerField(),
+        )
+
     def aggregates(self):
-        aggs = {
+        return {
             "calls": Count("id"),
             "calls_inbound": Count("id", filter=Q(direction=Call.Direction.INBOUND)),
             "calls_outbound": Count("id", filter=Q(direction=Call.Direction.OUTBOUND)),
@@ -215,57 +311,53 @@ class _Calls(_Group):
                 F("ended_at") - F("started_at"), filter=_handled(), output_field=DurationField()
             ),
         }
-        # The 90th percentile is its own query (_p90): an ordered-set aggregate here would
-        # force a sort of every call of the period instead of a hash of 20 operators.
-        return aggs
 
 
 SLACK = timedelta(days=1)  # an order is accepted (an offer made) within a day of its call
 
 
-def _call_started_in(period: Period, call_field: str) -> Exists:
-    """The call in ``call_field`` started in the period: one primary-key probe per row (a
-    hashed ``IN (subquery)`` over a year of calls outgrows work_mem and PostgreSQL then
-    rescans the list for every order)."""
+def _call_started_in(span: Span, call_field: str, at_field: str) -> Exists:
+    """The call in ``call_field`` started in the span, within ``SLACK`` of ``at_field`` (the
+    order's acceptance, the offer): one primary-key probe per row (a hashed ``IN
+    (subquery)`` over a year of calls outgrows work_mem and PostgreSQL then rescans the
+    list for every order). The bound is the row's own, not the period's, so a day counts
+    the same whatever period it is read in (and rolled up in)."""
     return Exists(
         Call.objects.filter(
-            pk=OuterRef(call_field), started_at__gte=period.start, started_at__lt=period.end
+            span.q("started_at"),
+            pk=OuterRef(call_field),
+            started_at__gt=OuterRef(at_field) - SLACK,
+            started_at__lte=OuterRef(at_field) + SLACK,
         )
     )
 
 
-def _taken_in(period: Period, *, prefix: str) -> Q:
-    """Orders of the period: on a call started in it, or with no call, accepted in it. The
-    ±1 day bound on accepted_at lets PostgreSQL start from its index."""
+def _taken_in(span: Span, *, prefix: str) -> Q:
+    """Orders of the span: on a call started in it (and accepted within ``SLACK`` of it),
+    or with no call, accepted in it. The ±``SLACK`` bound on accepted_at lets PostgreSQL
+    start from its index."""
+    accepted_at = f"{prefix}accepted_at"
     return Q(
-        Q(_call_started_in(period, f"{prefix}call_id"))
-        | Q(
-            **{
-                f"{prefix}call__isnull": True,
-                f"{prefix}accepted_at__gte": period.start,
-                f"{prefix}accepted_at__lt": period.end,
-            }
-        ),
-        **{
-            f"{prefix}accepted_at__gte": period.start - SLACK,
-            f"{prefix}accepted_at__lt": period.end + SLACK,
-        },
+        Q(_call_started_in(span, f"{prefix}call_id", accepted_at))
+        | Q(span.q(accepted_at), **{f"{prefix}call__isnull": True}),
+        span.q(accepted_at, widen=SLACK),
     )
 
 
 class _DebtBlocks(_Group):
-    """Calls routed by a debt rule or with a blocking debt check, counted once each; read
-    from the events (index on kind, at), not probed call by call."""
+    """Calls routed by a debt rule or with a blocking debt check (within ``SLACK`` of the
+    call's start), counted once each; read from the events (index on kind, at), not
+    probed call by call."""
 
-    def base(self, period, operators):
+    def base(self, span, operators):
         return CallEvent.objects.filter(
             Q(kind=CallEvent.Kind.ROUTED, data__rule__startswith="debt_")
             | Q(kind=CallEvent.Kind.DEBT_CHECKED, data__blocked=True),
             _operators_q("call__operator", operators),
-            at__gte=period.start,
-            at__lt=period.end + SLACK,
-            call__started_at__gte=period.start,
-            call__started_at__lt=period.end,
+            span.q("at", widen=SLACK),
+            span.q("call__started_at"),
+            at__gt=F("call__started_at") - SLACK,
+            at__lt=F("call__started_at") + SLACK,
         )
 
     def day_expr(self):
@@ -280,10 +372,10 @@ def _order_day():
 
 
 class _Orders(_Group):
-    def base(self, period, operators):
+    def base(self, span, operators):
         return Order.objects.filter(
             _operators_q("operator", operators),
-            _taken_in(period, prefix=""),
+            _taken_in(span, prefix=""),
             status__in=TAKEN_STATUSES,
         )
 
@@ -298,10 +390,10 @@ class _Orders(_Group):
 
 
 class _Lines(_Group):
-    def base(self, period, operators):
+    def base(self, span, operators):
         return OrderLine.objects.filter(
             _operators_q("order__operator", operators),
-            _taken_in(period, prefix="order__"),
+            _taken_in(span, prefix="order__"),
             order__status__in=TAKEN_STATUSES,
         )
 
@@ -322,13 +414,12 @@ class _Lines(_Group):
 class _Offers(_Group):
     split = "reason"
 
-    def base(self, period, operators):
+    def base(self, span, operators):
         return UpsellOffer.objects.filter(
+            Q(_call_started_in(span, "order__call_id", "offered_at"))
+            | Q(span.q("offered_at"), order__call__isnull=True),
             _operators_q("order__operator", operators),
-            Q(_call_started_in(period, "order__call_id"))
-            | Q(order__call__isnull=True, offered_at__gte=period.start, offered_at__lt=period.end),
-            offered_at__gte=period.start - SLACK,
-            offered_at__lt=period.end + SLACK,
+            span.q("offered_at", widen=SLACK),
         )
 
     def day_expr(self):
@@ -344,11 +435,9 @@ class _Offers(_Group):
 class _Transfers(_Group):
     split = "rule"
 
-    def base(self, period, operators):
+    def base(self, span, operators):
         return Transfer.objects.filter(
-            _operators_q("call__operator", operators),
-            call__started_at__gte=period.start,
-            call__started_at__lt=period.end,
+            _operators_q("call__operator", operators), span.q("call__started_at")
         )
 
     def day_expr(self):
@@ -359,12 +448,11 @@ class _Transfers(_Group):
 
 
 class _Callbacks(_Group):
-    def base(self, period, operators):
+    def base(self, span, operators):
         return CallTask.objects.filter(
             _operators_q("assigned_to", operators),
+            span.q("due_at"),
             kind=CallTask.Kind.CALL_BACK,
-            due_at__gte=period.start,
-            due_at__lt=period.end,
         ).exclude(status=CallTask.Status.CANCELLED)
 
     def day_expr(self):
@@ -376,13 +464,12 @@ class _Callbacks(_Group):
 
 
 class _Claims(_Group):
-    def base(self, period, operators):
+    def base(self, span, operators):
         return Feedback.objects.filter(
             _operators_q("order__operator", operators),
+            span.q("created_at"),
             kind=Feedback.Kind.COMPLAINT,
             order__isnull=False,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
         )
 
     def day_expr(self):
@@ -406,30 +493,57 @@ GROUPS: list[_Group] = [
     _Claims("claims", "order__operator", ("claims", "claims_justified")),
 ]
 
+# What a day of an operator adds up to: the fields of OperatorCriteria and OperatorDay
+# summed over days (handling time as exact microseconds; splits and histogram aside).
+DAY_FIELDS = (
+    "calls",
+    "calls_inbound",
+    "calls_outbound",
+    "handled_calls",
+    "handling_microseconds",
+    "orders",
+    "order_value",
+    "lines",
+    "value_added_by_offers",
+    "offers_made",
+    "offers_accepted",
+    "debt_blocks",
+    "transfers",
+    "callbacks_due",
+    "callbacks_kept",
+    "claims",
+    "claims_justified",
+)
+MONEY_FIELDS = ("order_value", "value_added_by_offers")
+_MICROSECOND = timedelta(microseconds=1)
+
 
 # --- rows ------------------------------------------------------------------------------
 
 
-def _apply(row: OperatorCriteria, values: dict, split_key: str | None = None) -> None:
+def add_values(row: OperatorCriteria, group: _Group, values: dict, split_key=None) -> None:
+    """Add one grouped row of ``group`` (its aggregates in ``values``) to ``row``."""
     handling = values.pop("handling_total", None)
     if handling is not None:
-        row.handling_seconds_total += handling.total_seconds()
-    if split_key is not None:
-        if "transfers" in values:
-            row.transfers += values["transfers"]
-            row.transfers_by_rule[split_key] = values["transfers"]
-        else:
-            row.offers_made += values["offers_made"]
-            row.offers_accepted += values["offers_accepted"]
-            row.offers_by_reason[split_key] = (values["offers_made"], values["offers_accepted"])
-        return
+        row.handling_microseconds += handling // _MICROSECOND
     for name, value in values.items():
-        if name == "p90_handling_seconds":
-            row.p90_handling_seconds = round(value, 1) if value is not None else None
-        elif name in ("order_value", "value_added_by_offers"):
-            setattr(row, name, Decimal(value).quantize(ZERO))
-        else:
-            setattr(row, name, value)
+        if name in MONEY_FIELDS:
+            value = Decimal(value).quantize(ZERO)
+        setattr(row, name, getattr(row, name) + value)
+    if split_key is None:
+        return
+    if group.split == HIST:
+        hist = row.handling_hist
+        hist[int(split_key)] = hist.get(int(split_key), 0) + values["handled_calls"]
+    elif group.split == "rule":
+        by_rule = row.transfers_by_rule
+        by_rule[split_key] = by_rule.get(split_key, 0) + values["transfers"]
+    elif group.split == "reason":
+        made, accepted = row.offers_by_reason.get(split_key, (0, 0))
+        row.offers_by_reason[split_key] = (
+            made + values["offers_made"],
+            accepted + values["offers_accepted"],
+        )
 
 
 def percentile(values: list[float], q: float = 0.9) -> float | None:
@@ -442,27 +556,117 @@ def percentile(values: list[float], q: float = 0.9) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _p90(period: Period, operators, *, by_operator: bool) -> dict:
-    """90th percentile of handling time per operator (or ``None`` for all): PostgreSQL's
-    ``percentile_cont`` over the closed calls only; elsewhere the same interpolation in
-    Python over one query of durations."""
-    handled = _Calls("calls", "operator", ()).base(period, operators).filter(_handled())
+def hist_percentile(hist: dict[int, int], q: float = 0.9) -> float | None:
+    """``percentile`` of the values a histogram {value: count} stands for."""
+    n = sum(hist.values())
+    if not n:
+        return None
+    position = (n - 1) * q
+    low_rank, high_rank = math.floor(position), math.ceil(position)
+    low = high = None
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if low is None and seen > low_rank:
+            low = value
+        if seen > high_rank:
+            high = value
+            break
+    return low + (high - low) * (position - low_rank)
+
+
+def _finish(row: OperatorCriteria) -> OperatorCriteria:
+    row.handling_seconds_total = row.handling_microseconds / 10**6
+    p90 = hist_percentile(row.handling_hist)
+    row.p90_handling_seconds = round(p90, 1) if p90 is not None else None
+    return row
+
+
+# --- rolled-up days --------------------------------------------------------------------
+
+_LIVE_ONLY: ContextVar[bool] = ContextVar("criteria_live_only", default=False)
+
+
+@contextmanager
+def computed_live():
+    """Compute every day live, reading nothing from the roll-up (the benchmark compares)."""
+    token = _LIVE_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _LIVE_ONLY.reset(token)
+
+
+def valid_days(period: Period) -> set[date]:
+    """The days of the period whose roll-up is valid: rolled up, and nothing of the day
+    changed since (``CriteriaDay.is_valid``)."""
+    stamps = CriteriaDay.objects.filter(
+        day__gte=period.date_from, day__lte=period.date_to, rolled_at__isnull=False
+    ).values_list("day", "rolled_at", "changed_at")
+    return {
+        day for day, rolled_at, changed_at in stamps if changed_at is None or changed_at < rolled_at
+    }
+
+
+def rolled_days(period: Period) -> set[date]:
+    """The days of the period read from the roll-up: the valid ones, none when computing
+    live (``computed_live``)."""
+    return set() if _LIVE_ONLY.get() else valid_days(period)
+
+
+_ROLLED_SPLITS_SQL = """
+WITH od AS ({rows})
+SELECT od.operator_id, 'h', h.key, SUM(h.value::bigint), 0
+  FROM od CROSS JOIN LATERAL jsonb_each_text(od.handling_hist) h GROUP BY 1, 3
+UNION ALL
+SELECT od.operator_id, 'r', r.key, SUM((r.value->>0)::bigint), SUM((r.value->>1)::bigint)
+  FROM od CROSS JOIN LATERAL jsonb_each(od.offers_by_reason) r GROUP BY 1, 3
+UNION ALL
+SELECT od.operator_id, 't', t.key, SUM(t.value::bigint), 0
+  FROM od CROSS JOIN LATERAL jsonb_each_text(od.transfers_by_rule) t GROUP BY 1, 3
+"""
+
+
+def _add_rolled(row_for, days: Span, operators) -> None:
+    """Add the rolled-up days to the operators' rows: one query for the sums, one for the
+    splits and the histograms (summed in SQL on PostgreSQL, in Python elsewhere)."""
+    qs = OperatorDay.objects.filter(days.day_q(), _operators_q("operator", operators)).order_by()
+    sums = qs.values("operator_id").annotate(**{name: Sum(name) for name in DAY_FIELDS})
+    for values in sums:
+        row = row_for(values.pop("operator_id"))
+        for name, value in values.items():
+            if name in MONEY_FIELDS:
+                value = Decimal(value).quantize(ZERO)
+            setattr(row, name, getattr(row, name) + value)
     if _on_postgresql():
-        duration = Percentile90(F("ended_at") - F("started_at"))
-        if by_operator:
-            rows = handled.order_by().values("operator_id").annotate(p90=duration)
-            return {row["operator_id"]: row["p90"] for row in rows}
-        return {None: handled.aggregate(p90=duration)["p90"]}
-    durations: dict = defaultdict(list)
-    for operator_id, started_at, ended_at in handled.values_list(
-        "operator_id", "started_at", "ended_at"
-    ):
-        key = operator_id if by_operator else None
-        durations[key].append((ended_at - started_at).total_seconds())
-    return {key: percentile(values) for key, values in durations.items()}
+        inner, params = qs.values(
+            "operator_id", "handling_hist", "offers_by_reason", "transfers_by_rule"
+        ).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(_ROLLED_SPLITS_SQL.format(rows=inner), params)
+            splits = cursor.fetchall()
+    else:
+        splits = []
+        for operator_id, hist, by_reason, by_rule in qs.values_list(
+            "operator_id", "handling_hist", "offers_by_reason", "transfers_by_rule"
+        ):
+            splits += [(operator_id, "h", k, n, 0) for k, n in hist.items()]
+            splits += [(operator_id, "r", k, m, a) for k, (m, a) in by_reason.items()]
+            splits += [(operator_id, "t", k, n, 0) for k, n in by_rule.items()]
+    for operator_id, kind, key, n, accepted in splits:
+        row = row_for(operator_id)
+        if kind == "h":
+            row.handling_hist[int(key)] = row.handling_hist.get(int(key), 0) + int(n)
+        elif kind == "t":
+            row.transfers_by_rule[key] = row.transfers_by_rule.get(key, 0) + int(n)
+        else:
+            made, acc = row.offers_by_reason.get(key, (0, 0))
+            row.offers_by_reason[key] = (made + int(n), acc + int(accepted))
 
 
 def _collect(period: Period, operators) -> dict:
+    """The operators' rows of the period: valid rolled-up days read from ``OperatorDay``,
+    the others computed live in one query per group; only operators with a call."""
     rows: dict = {}
 
     def row_for(key) -> OperatorCriteria:
@@ -470,21 +674,17 @@ def _collect(period: Period, operators) -> dict:
             rows[key] = OperatorCriteria(operator=None)
         return rows[key]
 
-    for group in GROUPS:
-        qs = group.base(period, operators)
-        split = getattr(group, "split", None)
-        keys = [group.operator_field] + ([split] if split else [])
-        for values in qs.order_by().values(*keys).annotate(**group.aggregates()):
-            key = values.pop(group.operator_field)
-            split_key = values.pop(split) if split else None
-            if group.name != "calls" and key not in rows:
-                continue  # only operators who handled a call in the period
-            _apply(row_for(key), values, split_key)
-    if rows:
-        for key, p90 in _p90(period, operators, by_operator=True).items():
-            if key in rows:
-                rows[key].p90_handling_seconds = round(p90, 1)
-    return rows
+    rolled = rolled_days(period)
+    if rolled:
+        _add_rolled(row_for, Span.of_days(rolled), operators)
+    live = Span.of_days(day for day in period.days() if day not in rolled)
+    if live:
+        for group in GROUPS:
+            for values in group.grouped(live, operators):
+                key = values.pop("_operator")
+                add_values(row_for(key), group, values, values.pop("_split", None))
+    # Only operators who handled a call in the period.
+    return {key: _finish(row) for key, row in rows.items() if row.calls}
 
 
 def operator_criteria(*, date_from: date, date_to: date, operators=None) -> list[OperatorCriteria]:
@@ -509,7 +709,9 @@ def desk_total(
     *, date_from: date, date_to: date, operators=None, rows: list[OperatorCriteria] | None = None
 ) -> OperatorCriteria:
     """The desk as a whole: the sum of the operators' rows (``operator`` is ``None``), so the
-    total always adds up to the table; the 90th percentile over all their calls."""
+    total always adds up to the table; the 90th percentile over all their calls (their
+    histograms merged)."""
+    _period(date_from, date_to)
     if rows is None:
         rows = operator_criteria(date_from=date_from, date_to=date_to, operators=operators)
     total = OperatorCriteria(operator=None)
@@ -523,7 +725,9 @@ def desk_total(
             total.offers_by_reason[reason] = (old[0] + made, old[1] + accepted)
         for rule, n in row.transfers_by_rule.items():
             total.transfers_by_rule[rule] = total.transfers_by_rule.get(rule, 0) + n
-    p90 = _p90(_period(date_from, date_to), operators, by_operator=False).get(None)
+        for seconds, n in row.handling_hist.items():
+            total.handling_hist[seconds] = total.handling_hist.get(seconds, 0) + n
+    p90 = hist_percentile(total.handling_hist)
     total.p90_handling_seconds = round(p90, 1) if p90 is not None else None
     return total
 
@@ -542,6 +746,7 @@ _SUMMED = (
     "transfers",
     "handled_calls",
     "handling_seconds_total",
+    "handling_microseconds",
     "callbacks_due",
     "callbacks_kept",
     "claims",
@@ -581,41 +786,56 @@ def daily_trend(
     *, date_from: date, date_to: date, operators=None, criterion: str
 ) -> list[tuple[date, Decimal | float | int | None]]:
     """One point per local day of the period (zero or ``None`` on a day with nothing)."""
-    if criterion not in Criterion.LABELS:
-        raise ValueError(f"unknown criterion {criterion!r}")
+    return daily_trends(
+        date_from=date_from, date_to=date_to, operators=operators, criteria=[criterion]
+    )[criterion]
+
+
+_TREND_NEEDS = {
+    "avg_order_value": ("orders", "order_value"),
+    "accept_rate": ("offers_made", "offers_accepted"),
+    "avg_handling_seconds": ("calls",),
+}
+
+
+def daily_trends(
+    *, date_from: date, date_to: date, operators=None, criteria: list[str]
+) -> dict[str, list[tuple[date, Decimal | float | int | None]]]:
+    """``daily_trend`` of several criteria at once, by criterion: the valid rolled-up days
+    summed from ``OperatorDay`` (one query), the others live (one query per group
+    needed)."""
+    for criterion in criteria:
+        if criterion not in Criterion.LABELS:
+            raise ValueError(f"unknown criterion {criterion!r}")
     period = _period(date_from, date_to)
-    needed = {
-        "avg_order_value": ("orders", "order_value"),
-        "accept_rate": ("offers_made", "offers_accepted"),
-        "avg_handling_seconds": ("calls",),
-    }.get(criterion, (criterion,))
-    tz = period.tz
+    needed = {name for c in criteria for name in _TREND_NEEDS.get(c, (c,))}
     by_day: dict[date, OperatorCriteria] = {day: OperatorCriteria(None) for day in period.days()}
-    for group in GROUPS:
-        if not set(needed) & set(group.criteria):
-            continue
-        aggs = {
-            k: v
-            for k, v in group.aggregates().items()
-            if k != "p90_handling_seconds"
-            and (k in needed or (criterion == "avg_handling_seconds" and k.startswith("handl")))
-        }
+    rolled = rolled_days(period)
+    if rolled:
         qs = (
-            group.base(period, operators)
+            OperatorDay.objects.filter(
+                Span.of_days(rolled).day_q(), _operators_q("operator", operators)
+            )
             .order_by()
-            .annotate(_trend_day=TruncDate(group.day_expr(), tzinfo=tz))
-            .values("_trend_day")
-            .annotate(**aggs)
+            .values("day")
+            .annotate(**{name: Sum(name) for name in DAY_FIELDS})
         )
         for values in qs:
-            day = values.pop("_trend_day")
+            row = by_day[values.pop("day")]
+            for name, value in values.items():
+                if name in MONEY_FIELDS:
+                    value = Decimal(value).quantize(ZERO)
+                setattr(row, name, getattr(row, name) + value)
+    live = Span.of_days(day for day in period.days() if day not in rolled)
+    for group in GROUPS if live else ():
+        if not needed & set(group.criteria):
+            continue
+        for values in group.grouped(live, operators, by_operator=False, by_day=True, split=False):
+            day = values.pop("_day")
             if day in by_day:
-                _apply(by_day[day], values)
-    points = []
-    for day, row in by_day.items():
-        value = getattr(row, criterion)
-        points.append((day, value))
-    return points
+                add_values(by_day[day], group, values)
+    rows = {day: _finish(row) for day, row in by_day.items()}
+    return {c: [(day, getattr(row, c)) for day, row in rows.items()] for c in criteria}
 
 
 def operators_for_manager(user, *, date_from: date, date_to: date):

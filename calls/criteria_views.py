@@ -194,11 +194,15 @@ def operator_page(request, operator_id: int):
         raise Http404(_("No such operator among the ones you review."))
     rows = criteria.operator_criteria(date_from=date_from, date_to=date_to, operators=[operator])
     row = rows[0] if rows else criteria.OperatorCriteria(operator=operator)
+    trends = criteria.daily_trends(
+        date_from=date_from,
+        date_to=date_to,
+        operators=[operator],
+        criteria=OPERATOR_PAGE_CRITERIA,
+    )
     charts = [
         trend_chart(
-            criteria.daily_trend(
-                date_from=date_from, date_to=date_to, operators=[operator], criterion=code
-            ),
+            trends[code],
             title=criteria.criterion_label(code),
             fmt=formatter(code),
             width=520,

@@ -598,3 +598,75 @@ class OutboundSeen(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class OperatorDay(models.Model):
+    """One operator's criteria on one closed local day, rolled up by ``calls.rollup`` so a
+    long period is read from here instead of the calls, orders and lines (issue 9).
+    ``operator`` is empty for what belongs to nobody (a call-back task with no assignee):
+    the desk's daily trend still counts it."""
+
+    day = models.DateField(_("day"))
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    calls = models.PositiveIntegerField(default=0)
+    calls_inbound = models.PositiveIntegerField(default=0)
+    calls_outbound = models.PositiveIntegerField(default=0)
+    handled_calls = models.PositiveIntegerField(default=0)
+    # Exact (a float sum would depend on the order of the days); seconds = microseconds / 1e6.
+    handling_microseconds = models.BigIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    order_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    lines = models.PositiveIntegerField(default=0)
+    value_added_by_offers = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    offers_made = models.PositiveIntegerField(default=0)
+    offers_accepted = models.PositiveIntegerField(default=0)
+    debt_blocks = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    callbacks_due = models.PositiveIntegerField(default=0)
+    callbacks_kept = models.PositiveIntegerField(default=0)
+    claims = models.PositiveIntegerField(default=0)
+    claims_justified = models.PositiveIntegerField(default=0)
+    offers_by_reason = models.JSONField(default=dict, blank=True)  # {reason: [made, accepted]}
+    transfers_by_rule = models.JSONField(default=dict, blank=True)  # {rule: n}
+    handling_hist = models.JSONField(default=dict, blank=True)  # {whole seconds: handled calls}
+
+    class Meta:
+        verbose_name = _("operator day")
+        verbose_name_plural = _("operator days")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "operator"], name="operator_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.operator_id} {self.day}"
+
+
+class CriteriaDay(models.Model):
+    """Whether a local day's ``OperatorDay`` rows can be read: valid when rolled up
+    (``rolled_at``) and nothing of the day changed since (``changed_at`` empty or
+    earlier). Both stamps come from the database clock, so app servers agree."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    rolled_at = models.DateTimeField(_("rolled up"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("criteria day")
+        verbose_name_plural = _("criteria days")
+
+    def __str__(self):
+        return str(self.day)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.rolled_at is not None and (
+            self.changed_at is None or self.changed_at < self.rolled_at
+        )

@@ -66,6 +66,7 @@ def lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call
 def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
     outcome = CallOutcome.objects.filter(code=OutcomeCode.ABANDONED).first()
     ids = [call.pk for call in calls]
+    # No criterion changes (open → abandoned, neither handled): see calls.rollup.
     Call.objects.filter(pk__in=ids, status=Call.Status.OPEN).update(
         status=Call.Status.ABANDONED, ended_at=now, outcome=outcome
     )
@@ -77,6 +78,7 @@ def _abandon_open_calls(operator, *, now) -> None:
     ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none."""
     table = connection.ops.quote_name(Call._meta.db_table)
     outcomes = connection.ops.quote_name(CallOutcome._meta.db_table)
+    # No criterion changes (open → abandoned, neither handled): see calls.rollup.
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, ended_at = %s, outcome_id = "  # noqa: S608
@@ -369,6 +371,7 @@ def wrap_up(*, call: Call, outcome_code: str, notes: str, callback_at=None, by) 
     call.save(update_fields=["outcome", "notes", "ended_at", "status", "step"])
     if call.task_id and outcome.is_complete:
         # The call this task asked for has happened: the task is done, its result reported.
+        # (Done now: never on time for a day already rolled up, so no day to mark.)
         CallTask.objects.filter(pk=call.task_id, status=CallTask.Status.OPEN).update(
             status=CallTask.Status.DONE,
             done_at=now,

@@ -132,7 +132,7 @@ def assign_manager(*, task: CallTask, manager, by) -> Client:
     task.done_at = now
     task.result = _("Manager assigned: %(manager)s.") % {"manager": person_name(manager)}
     task.save(update_fields=["status", "done_at", "result"])
-    if task.call_id is not None:
+    if task.call_id is not None:  # handled_at is no criterion: nothing to roll up again
         Transfer.objects.filter(
             call_id=task.call_id, rule=RouteRule.NEW_CLIENT_HEAD, handled_at__isnull=True
         ).update(handled_at=now)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +222,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # Redis re-delivers an unacknowledged task after this; longer than the longest back-off.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A orderdesk beat` (make beat): the nightly roll-up of the operator criteria
+# (calls.rollup), after midnight in TIME_ZONE; today and yesterday always stay live.
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "roll-up-criteria": {
+        "task": "calls.tasks.roll_up_criteria",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # Security: strict in production, relaxed for the local demo.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
