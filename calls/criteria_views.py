@@ -170,7 +170,7 @@ def criteria_page(request):
         "trend": trend,
         "by_operator": by_operator,
         "reasons": [(r, _reason_label(r)) for r in reasons],
-        "rules": rules,
+        "rules": [(r, _rule_label(r)) for r in rules],
         "period_query": period_query,
         "nav_active": "criteria",
     }
@@ -183,6 +183,12 @@ def _reason_label(reason: str) -> str:
     from orders.models import UpsellOffer
 
     return str(dict(UpsellOffer.Reason.choices).get(reason, reason))
+
+
+def _rule_label(rule: str) -> str:
+    from calls.routing import RouteRule
+
+    return str(dict(RouteRule.choices).get(rule, rule))
 
 
 @require_GET
@@ -221,6 +227,7 @@ def operator_page(request, operator_id: int):
         "date_from": date_from,
         "date_to": date_to,
         "reasons": [(r, _reason_label(r), v) for r, v in sorted(row.offers_by_reason.items())],
+        "rules": [(r, _rule_label(r), n) for r, n in sorted(row.transfers_by_rule.items())],
         "period_query": _period_query(kind, (date_from, date_to)),
         "nav_active": "criteria",
     }

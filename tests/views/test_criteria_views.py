@@ -190,3 +190,18 @@ def test_upsell_page(client, django_assert_max_num_queries):
 def test_criteria_page_is_get_only(client):
     client.force_login(head_user())
     assert client.post(URL).status_code == 405
+
+
+def test_transfers_by_rule_are_named_not_coded(client):
+    from calls.models import Transfer
+
+    op = operators(1)[0]
+    call = handled_call(op, with_order=False)
+    manager = make_staff(role=Role.MANAGER)
+    Transfer.objects.create(call=call, to_user=manager, rule="key_manager", reason="key client")
+    head = head_user()
+    client.force_login(head)
+    for url in (URL, reverse("calls:criteria_operator", args=[op.pk])):
+        html = client.get(url).content.decode()
+        assert "Key client → its manager" in html, url
+        assert ">key_manager<" not in html, url
