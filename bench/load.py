@@ -1231,6 +1231,7 @@ class _Session:
                 headers["X-CSRFToken"] = self.cookies["csrftoken"]
         if hx:
             headers["HX-Request"] = "true"
+        step = _step_name(method, path, hx)
         started = time.perf_counter()
         try:
             self.conn.request(method, path, body=body, headers=headers)
@@ -1238,14 +1239,14 @@ class _Session:
             text = response.read().decode("utf-8", "replace")
         except OSError:
             self.conn.close()
-            self.stats.record(time.perf_counter() - started, ok=False)
+            self.stats.record(time.perf_counter() - started, ok=False, step=step)
             return 0, {}, ""
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
         status = response.status
-        self.stats.record(time.perf_counter() - started, ok=status < 400)
+        self.stats.record(time.perf_counter() - started, ok=status < 400, step=step)
         return status, {k.lower(): v for k, v in response.getheaders()}, text
 
     def log_in(self, username: str) -> bool:
@@ -1265,18 +1266,30 @@ class _Session:
         return status == 302 and "sessionid" in self.cookies
 
 
+def _step_name(method: str, path: str, hx: bool) -> str:
+    """``POST /calls/<id>/order/lines/ (htmx)``: the step a request belongs to."""
+    import re
+
+    template = re.sub(r"/\d+", "/<id>", path.split("?", 1)[0])
+    return f"{method} {template}" + (" (htmx)" if hx else "")
+
+
 class _Stats:
     def __init__(self):
         import threading
+        from collections import defaultdict
 
         self.lock = threading.Lock()
         self.times: list[float] = []
+        self.by_step: dict[str, list[float]] = defaultdict(list)
         self.errors = 0
         self.accepted = 0  # orders accepted: the walk went all the way
 
-    def record(self, seconds: float, *, ok: bool) -> None:
+    def record(self, seconds: float, *, ok: bool, step: str = "") -> None:
         with self.lock:
             self.times.append(seconds * 1000)
+            if step:
+                self.by_step[step].append(seconds * 1000)
             if not ok:
                 self.errors += 1
 
@@ -1449,7 +1462,16 @@ def _stage(base: str, operators: int, seconds: float, max_requests: int, phones,
         "p95": p(0.95),
         "errors": stats.errors,
         "accepted": stats.accepted,
+        "steps": {
+            step: (len(xs), _percentile(xs, 0.50), _percentile(xs, 0.95))
+            for step, xs in sorted(stats.by_step.items())
+        },
     }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    return xs[max(0, int(q * len(xs)) - 1)] if xs else float("nan")
 
 
 def _traffic_phones(url: str, limit: int = 2000) -> list[str]:
@@ -1480,6 +1502,7 @@ def traffic_main(argv: list[str]) -> None:
     parser.add_argument("--operators", default="2,4,8,16", help="operators per stage")
     parser.add_argument("--seconds", type=float, default=30.0, help="per stage (at most 300)")
     parser.add_argument("--max-requests", type=int, default=20000, help="per stage")
+    parser.add_argument("--steps", action="store_true", help="p50/p95 per step of each stage")
     args = parser.parse_args(argv)
     if (urlsplit(args.url).hostname or "") not in LOCAL_HOSTS:
         sys.exit(f"refusing {args.url!r}: only 127.0.0.1 / localhost may be targeted")
@@ -1505,6 +1528,9 @@ def traffic_main(argv: list[str]) -> None:
             f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['errors']:>6} {r['accepted']:>6}",
             flush=True,
         )
+        if args.steps:
+            for step, (n, p50, p95) in r["steps"].items():
+                print(f"    {step:<46} {n:>6} {p50:>7.1f} {p95:>7.1f}")
         if r["p95"] < P95_TARGET_MS and (best is None or r["rps"] > best["rps"]):
             best = r
     if best:
