@@ -6,15 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from calls.models import Call, CallOutcome, Purpose
 from orderdesk.exports import PhoneText
 from orderdesk.filters import ReviewLogFilter
+from orderdesk.forms import FastSelect
 from orderdesk.scope import review_scope
 
 
 class CallLogFilter(ReviewLogFilter):
     date_field = "started_at"
 
-    purpose = django_filters.ChoiceFilter(label=_("Purpose"), choices=Purpose.choices)
+    purpose = django_filters.ChoiceFilter(
+        label=_("Purpose"), choices=Purpose.choices, widget=FastSelect
+    )
     outcome = django_filters.ModelChoiceFilter(
-        label=_("Outcome"), queryset=CallOutcome.objects.all()
+        label=_("Outcome"), queryset=CallOutcome.objects.all(), widget=FastSelect
     )
 
     class Meta:

@@ -18,3 +18,7 @@ class OrderdeskConfig(AppConfig):
         from orderdesk import permissions
 
         permissions.connect()  # cached permission sets dropped on any change
+
+        from orderdesk import log_choices
+
+        log_choices.connect()  # the log filters' cached options dropped on any change

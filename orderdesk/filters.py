@@ -6,11 +6,21 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import ClientType
 from clients.phones import normalize_phone
+from orderdesk import localcache
+from orderdesk.forms import FastDateInput, FastSelect, FastTextInput
 from orderdesk.roles import Role
+
+# The options of the logs' model-choice filters (staff, client types, outcomes), kept in
+# the shared cache under a version that orderdesk.log_choices bumps on any change of the
+# rows they are read from. Only the rendering uses them: a submitted value is still
+# checked against the field's queryset in the database.
+CHOICES_VERSION_KEY = "logs:choices-version"
+CHOICES_SECONDS = 3600
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
@@ -39,21 +49,56 @@ class ReviewLogFilter(django_filters.FilterSet):
     date_field = "created_at"
 
     date_from = django_filters.DateFilter(
-        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), method="filter_date_from", widget=FastDateInput(attrs={"type": "date"})
     )
     date_to = django_filters.DateFilter(
-        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), method="filter_date_to", widget=FastDateInput(attrs={"type": "date"})
     )
-    operator = StaffFilter(label=_("Operator"), queryset=lambda request: _staff(Role.OPERATOR))
-    client = django_filters.CharFilter(label=_("Client (name or phone)"), method="filter_client")
+    operator = StaffFilter(
+        label=_("Operator"), queryset=lambda request: _staff(Role.OPERATOR), widget=FastSelect
+    )
+    client = django_filters.CharFilter(
+        label=_("Client (name or phone)"), method="filter_client", widget=FastTextInput
+    )
     client_type = django_filters.ModelChoiceFilter(
-        label=_("Client type"), field_name="client__client_type", queryset=ClientType.objects.all()
+        label=_("Client type"),
+        field_name="client__client_type",
+        queryset=ClientType.objects.all(),
+        widget=FastSelect,
     )
     manager = StaffFilter(
         label=_("Manager"),
         field_name="client__manager",
         queryset=lambda request: _staff(Role.MANAGER),
+        widget=FastSelect,
     )
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            self._cached_choices(form)
+        return self._form
+
+    def _cached_choices(self, form) -> None:
+        """The options of every model-choice field from the shared cache (one version
+        read per page), built from the field's own choices when missing."""
+        fields = {
+            name: field
+            for name, field in form.fields.items()
+            if isinstance(field, forms.ModelChoiceField)
+        }
+        if not fields:
+            return
+        version = localcache.version(CHOICES_VERSION_KEY)
+        prefix = f"logs:choices:{version}:{get_language()}:{type(self).__name__}"
+        for name, field in fields.items():
+            key = f"{prefix}:{name}"
+            choices = localcache.copies.get(key)
+            if choices is None:
+                choices = [(str(value), str(label)) for value, label in field.choices]
+                localcache.copies.set(key, choices, CHOICES_SECONDS)
+            field.widget.choices = choices
 
     def _day_start(self, day):
         day = min(max(day, FIRST_DAY), LAST_DAY)  # a year 1 or 9999 date would overflow

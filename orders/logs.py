@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from orderdesk.filters import ReviewLogFilter
+from orderdesk.forms import FastSelect, FastTextInput
 from orderdesk.scope import review_scope
 from orders.models import Order
 from orders.services import NUMBER_PREFIX
@@ -12,11 +13,14 @@ from orders.services import NUMBER_PREFIX
 class OrderLogFilter(ReviewLogFilter):
     date_field = "accepted_at"
 
-    number = django_filters.CharFilter(label=_("Order number"), method="filter_number")
+    number = django_filters.CharFilter(
+        label=_("Order number"), method="filter_number", widget=FastTextInput
+    )
 
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[c for c in Order.Status.choices if c[0] != Order.Status.DRAFT],
+        widget=FastSelect,
     )
 
     class Meta:
