@@ -14,6 +14,7 @@ from clients.phones import normalize_phone
 from orderdesk import localcache
 from orderdesk.forms import FastDateInput, FastSelect, FastTextInput
 from orderdesk.roles import Role
+from orderdesk.templatetags.orderdesk import person
 
 # The options of the logs' model-choice filters (staff, client types, outcomes), kept in
 # the shared cache under a version that orderdesk.log_choices bumps on any change of the
@@ -24,6 +25,30 @@ CHOICES_SECONDS = 3600
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
+
+
+def people(users) -> dict:
+    """The ``person`` filter's text of each distinct user (by id) among ``users``."""
+    return {user.pk: person(user) for user in users if user}
+
+
+def day(value) -> str:
+    """``{{ value|date:"d.m.Y" }}``; "" for no date."""
+    if not value:
+        return ""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+def local_minute(value) -> str:
+    """``{{ value|date:"d.m.Y H:i" }}`` in the current time zone; "" for no time."""
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return f"{day(value)} {value.hour:02d}:{value.minute:02d}"
+
+
+# An id no row has, for reversing a row's URL once per page and putting each id in it.
+URL_ID = 918273645
 
 
 def _staff(role: str):
@@ -72,6 +97,11 @@ class ReviewLogFilter(django_filters.FilterSet):
         queryset=lambda request: _staff(Role.MANAGER),
         widget=FastSelect,
     )
+
+    @classmethod
+    def prepare_rows(cls, rows: list) -> None:
+        """Set on each row of a page the values its template shows (once per page, not
+        through template filters per row); a log's filter set says which."""
 
     @property
     def form(self):

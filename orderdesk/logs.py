@@ -120,6 +120,7 @@ def render_log(
             rows=(csv_row(row) for row in ordered),
         )
     page = keyset_page(rows, field=field, cursor=request.GET.get("after"))
+    filterset_class.prepare_rows(page.rows)
     query = request.GET.copy()
     query.pop("after", None)
     context = {
