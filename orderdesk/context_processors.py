@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from orderdesk.inbox_badge import cached_inbox_count
 from orderdesk.models import StaffProfile
 from orderdesk.navigation import nav_items_for
 
@@ -10,11 +11,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from calls.selectors import inbox_count
 
     def count() -> int:
         show_inbox = any(item.key == "inbox" for item in nav_items_for(user))
-        return inbox_count(user) if show_inbox else 0
+        return cached_inbox_count(user) if show_inbox else 0
 
     return {
         "nav_items": SimpleLazyObject(lambda: nav_items_for(user)),

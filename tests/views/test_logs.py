@@ -113,7 +113,7 @@ def test_log_query_counts_do_not_grow_with_rows(client):
         make_calls(1, client=ClientFactory(manager=manager))
         make_orders(1, client=ClientFactory(manager=manager))
     many = queries(reverse("calls:call_log")), queries(reverse("orders:order_log"))
-    assert few == many
+    assert all(m <= f for m, f in zip(many, few, strict=True))  # cached inbox count: fewer
     assert max(many) <= 12  # new operators: the permission and option caches refill
 
 
