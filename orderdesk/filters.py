@@ -1,5 +1,6 @@
 """Shared filters for the review logs (F-REV-1)."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -27,9 +28,26 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
 
-def people(users) -> dict:
-    """The ``person`` filter's text of each distinct user (by id) among ``users``."""
-    return {user.pk: person(user) for user in users if user}
+def cached_map(name: str, build: Callable[[], dict]) -> dict:
+    """A small lookup table (staff names, client type names, outcome labels by id) from
+    the shared cache, under the version the filter options use (orderdesk.log_choices
+    bumps it on any change of users, client types or outcomes), in the current language."""
+    key = f"logs:map:{localcache.version(CHOICES_VERSION_KEY)}:{get_language()}:{name}"
+    table = localcache.copies.get(key)
+    if table is None:
+        table = build()
+        localcache.copies.set(key, table, CHOICES_SECONDS)
+    return table
+
+
+def staff_names() -> dict:
+    """The ``person`` filter's text of every user, by id (the staff: a few hundred)."""
+    users = get_user_model().objects.only("first_name", "last_name", "username")
+    return cached_map("users", lambda: {user.pk: person(user) for user in users})
+
+
+def client_type_names() -> dict:
+    return cached_map("client-types", lambda: dict(ClientType.objects.values_list("pk", "name")))
 
 
 def day(value) -> str:
@@ -97,6 +115,12 @@ class ReviewLogFilter(django_filters.FilterSet):
         queryset=lambda request: _staff(Role.MANAGER),
         widget=FastSelect,
     )
+
+    @classmethod
+    def page_queryset(cls, queryset):
+        """The filtered rows as a page reads them (the export reads ``queryset`` itself);
+        a log's filter set may narrow the joins and columns here."""
+        return queryset
 
     @classmethod
     def prepare_rows(cls, rows: list) -> None:

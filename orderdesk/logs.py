@@ -119,7 +119,9 @@ def render_log(
             header=csv_header,
             rows=(csv_row(row) for row in ordered),
         )
-    page = keyset_page(rows, field=field, cursor=request.GET.get("after"))
+    page = keyset_page(
+        filterset_class.page_queryset(rows), field=field, cursor=request.GET.get("after")
+    )
     filterset_class.prepare_rows(page.rows)
     query = request.GET.copy()
     query.pop("after", None)

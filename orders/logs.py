@@ -4,7 +4,14 @@ import django_filters
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from orderdesk.filters import URL_ID, ReviewLogFilter, day, local_minute, people
+from orderdesk.filters import (
+    URL_ID,
+    ReviewLogFilter,
+    client_type_names,
+    day,
+    local_minute,
+    staff_names,
+)
 from orderdesk.forms import FastSelect, FastTextInput
 from orderdesk.money import rub
 from orderdesk.scope import review_scope
@@ -30,13 +37,21 @@ class OrderLogFilter(ReviewLogFilter):
         fields = []
 
     @classmethod
+    def page_queryset(cls, queryset):
+        """One join (the client) for a page: names and types come from cached tables,
+        which also keeps PostgreSQL's planning short (9 -> 4 ms for a head)."""
+        return queryset.select_related(None).select_related("client").only(*PAGE_FIELDS)
+
+    @classmethod
     def prepare_rows(cls, rows: list) -> None:
-        names = people([o.operator for o in rows] + [o.client.manager for o in rows])
+        names = staff_names()
+        types = client_type_names()
         url = reverse("orders:page", args=[URL_ID])  # reversed once, not per row
         statuses = dict(Order.Status.choices)
         for order in rows:
             order.log_url = url.replace(str(URL_ID), str(order.pk))
             order.log_accepted = local_minute(order.accepted_at)
+            order.log_client_type = types.get(order.client.client_type_id, "")
             order.log_manager = names.get(order.client.manager_id, "—")
             order.log_operator = names.get(order.operator_id, "—")
             order.log_status = statuses.get(order.status, order.status)
@@ -88,6 +103,20 @@ SHOWN_FIELDS = [
     "operator__last_name",
     "operator__username",
     "price_column__name",
+]
+
+
+# What a page's rows read (OrderLogFilter.prepare_rows and orders/order_log.html).
+PAGE_FIELDS = [
+    "number",
+    "accepted_at",
+    "status",
+    "delivery_date",
+    "total",
+    "operator",
+    "client__name",
+    "client__client_type",
+    "client__manager",
 ]
 
 

@@ -87,3 +87,44 @@ def test_a_stale_option_is_still_checked_against_the_database(client):
     response = client.get(reverse("calls:call_log"), {"operator": gone.pk})
     assert response.status_code == 200
     assert response.context["filter"].form.errors.get("operator")
+
+
+@pytest.mark.django_db
+def test_log_rows_show_current_names_types_and_outcomes(client):
+    """The rows' names, client types and outcome labels come from cached tables that any
+    change refreshes (orderdesk.filters.cached_map)."""
+    from django.utils import timezone
+
+    from tests.factories import CallFactory, ClientFactory, ClientTypeFactory, OrderFactory
+
+    manager = make_staff(role=Role.MANAGER, first_name="Анна", last_name="Старая")
+    operator = make_staff(role=Role.OPERATOR, first_name="Олег", last_name="Первый")
+    kind = ClientTypeFactory(code="shop", name="Магазин")
+    outcome = CallOutcome.objects.create(code="custom-outcome", name="Особый исход")
+    buyer = ClientFactory(manager=manager, client_type=kind)
+    CallFactory(client=buyer, operator=operator, outcome=outcome)
+    OrderFactory(client=buyer, operator=operator, status="accepted", accepted_at=timezone.now())
+    client.force_login(manager)
+
+    def rows(name):
+        return client.get(reverse(name), HTTP_HX_REQUEST="true").content.decode()
+
+    for name in ("calls:call_log", "orders:order_log"):
+        html = rows(name)
+        assert "<td>Олег Первый</td>" in html and "<td>Анна Старая</td>" in html
+        assert ">Магазин</span>" in html
+    assert "<td>Особый исход</td>" in rows("calls:call_log")
+
+    operator.last_name = "Второй"
+    operator.save()
+    manager.first_name = "Инна"
+    manager.save()
+    kind.name = "Сеть"
+    kind.save()
+    outcome.name = "Другой исход"
+    outcome.save()
+    for name in ("calls:call_log", "orders:order_log"):
+        html = rows(name)
+        assert "<td>Олег Второй</td>" in html and "<td>Инна Старая</td>" in html
+        assert ">Сеть</span>" in html
+    assert "<td>Другой исход</td>" in rows("calls:call_log")
