@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import ClientType
+from clients.models import ClientPhone, ClientType
 from clients.phones import normalize_phone
 from orderdesk import localcache
 from orderdesk.forms import FastDateInput, FastSelect, FastTextInput
@@ -172,5 +172,8 @@ class ReviewLogFilter(django_filters.FilterSet):
             return queryset
         number = normalize_phone(value)
         if number:
-            return queryset.filter(client__phones__number=number)
+            # The client(s) by the phone first: one more join in the page's query made
+            # PostgreSQL plan a head's page for 16 ms (8 relations) to run it for 0.2 ms.
+            clients = ClientPhone.objects.filter(number=number).values_list("client_id")
+            return queryset.filter(client_id__in=[pk for (pk,) in clients])
         return queryset.filter(client__name__icontains=value)

@@ -229,3 +229,20 @@ def test_log_page_rows_and_export_query_counts(client, url_name, django_assert_m
     with django_assert_max_num_queries(6):
         response = client.get(url, {"format": "csv"})
         assert len(b"".join(response.streaming_content).splitlines()) == 61
+
+
+def test_order_log_by_phone_keeps_the_scope_and_an_unknown_phone_finds_nothing(client):
+    manager = make_staff(role=Role.MANAGER)
+    known = ClientFactory(manager=manager, name="Искомый", phone="+74951000001")
+    theirs = ClientFactory(manager=make_staff(role=Role.MANAGER), phone="+74951000002")
+    make_orders(2, client=known)
+    make_orders(1, client=theirs)
+    client.force_login(manager)
+    url = reverse("orders:order_log")
+    response = client.get(url, {"client": "8 (495) 100-00-01"})
+    assert {o.client for o in response.context["page"].rows} == {known}
+    assert len(response.context["page"].rows) == 2
+    assert not client.get(url, {"client": "+7 495 100-00-02"}).context["page"].rows
+    assert not client.get(url, {"client": "+7 495 999-99-99"}).context["page"].rows
+    export = client.get(url, {"client": "8 (495) 100-00-01", "format": "csv"})
+    assert len(b"".join(export.streaming_content).splitlines()) == 3
