@@ -41,23 +41,28 @@ class CallLogFilter(ReviewLogFilter):
         return queryset.select_related(None).select_related("client").only(*PAGE_FIELDS)
 
     @classmethod
-    def prepare_rows(cls, rows: list) -> None:
+    def display_rows(cls, rows: list) -> list[dict]:
         names = staff_names()
         types = client_type_names()
         outcomes = outcome_labels()
         purposes = dict(Purpose.choices)
         statuses = dict(Call.Status.choices)
-        for call in rows:
-            client = call.client
-            call.log_started = local_minute(call.started_at)
-            call.log_phone = _phone(str(call.phone)) if call.phone else ""
-            call.log_client_type = types.get(client.client_type_id, "") if client else ""
-            call.log_manager = names.get(client.manager_id, "—") if client else "—"
-            call.log_operator = names.get(call.operator_id, "—")
-            call.log_purpose = purposes.get(call.purpose, call.purpose) or "—"
-            call.log_outcome = outcomes.get(call.outcome_id, "") if call.outcome_id else None
-            call.log_status = statuses.get(call.status, call.status)
-            call.log_duration = duration_text(call.duration)
+        return [
+            {
+                "started": local_minute(call.started_at),
+                "phone": _phone(str(call.phone)) if call.phone else "",
+                "client": call.client.name if call.client else None,
+                "client_type": types.get(call.client.client_type_id, "") if call.client else "",
+                "manager": names.get(call.client.manager_id, "—") if call.client else "—",
+                "operator": names.get(call.operator_id, "—"),
+                "purpose": purposes.get(call.purpose, call.purpose) or "—",
+                "outcome": outcomes.get(call.outcome_id, "") if call.outcome_id else None,
+                "status": call.status,
+                "status_label": statuses.get(call.status, call.status),
+                "duration": duration_text(call.duration),
+            }
+            for call in rows
+        ]
 
 
 def outcome_labels() -> dict:
@@ -72,7 +77,7 @@ def _phone(e164: str) -> str:
     return format_phone(e164)
 
 
-# What a page's rows read (CallLogFilter.prepare_rows and calls/call_log.html).
+# What a page's rows read (CallLogFilter.display_rows).
 PAGE_FIELDS = [
     "started_at",
     "ended_at",

@@ -123,9 +123,10 @@ class ReviewLogFilter(django_filters.FilterSet):
         return queryset
 
     @classmethod
-    def prepare_rows(cls, rows: list) -> None:
-        """Set on each row of a page the values its template shows (once per page, not
-        through template filters per row); a log's filter set says which."""
+    def display_rows(cls, rows: list) -> list[dict]:
+        """What the page's template shows of each row, worked out once per page (not by
+        template filters per cell); plain dicts, which the template reads fastest."""
+        return [{"row": row} for row in rows]
 
     @property
     def form(self):

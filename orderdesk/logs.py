@@ -122,12 +122,12 @@ def render_log(
     page = keyset_page(
         filterset_class.page_queryset(rows), field=field, cursor=request.GET.get("after")
     )
-    filterset_class.prepare_rows(page.rows)
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "filter": log_filter,
         "page": page,
+        "rows": filterset_class.display_rows(page.rows),
         "query": query.urlencode(),
         "nav_active": nav_active,
         "may_export": request.user.has_perm(EXPORT_PERMISSION),

@@ -43,20 +43,27 @@ class OrderLogFilter(ReviewLogFilter):
         return queryset.select_related(None).select_related("client").only(*PAGE_FIELDS)
 
     @classmethod
-    def prepare_rows(cls, rows: list) -> None:
+    def display_rows(cls, rows: list) -> list[dict]:
         names = staff_names()
         types = client_type_names()
         url = reverse("orders:page", args=[URL_ID])  # reversed once, not per row
         statuses = dict(Order.Status.choices)
-        for order in rows:
-            order.log_url = url.replace(str(URL_ID), str(order.pk))
-            order.log_accepted = local_minute(order.accepted_at)
-            order.log_client_type = types.get(order.client.client_type_id, "")
-            order.log_manager = names.get(order.client.manager_id, "—")
-            order.log_operator = names.get(order.operator_id, "—")
-            order.log_status = statuses.get(order.status, order.status)
-            order.log_delivery = day(order.delivery_date) or "—"
-            order.log_total = rub(order.total)
+        return [
+            {
+                "url": url.replace(str(URL_ID), str(order.pk)),
+                "number": order.number,
+                "accepted": local_minute(order.accepted_at),
+                "client": order.client.name,
+                "client_type": types.get(order.client.client_type_id, ""),
+                "manager": names.get(order.client.manager_id, "—"),
+                "operator": names.get(order.operator_id, "—"),
+                "status": order.status,
+                "status_label": statuses.get(order.status, order.status),
+                "delivery": day(order.delivery_date) or "—",
+                "total": rub(order.total),
+            }
+            for order in rows
+        ]
 
     def filter_number(self, queryset, name, value):
         """ "ЗК-0000123", "зк-123", "123" or "0000123": the order with that number."""
@@ -106,7 +113,7 @@ SHOWN_FIELDS = [
 ]
 
 
-# What a page's rows read (OrderLogFilter.prepare_rows and orders/order_log.html).
+# What a page's rows read (OrderLogFilter.display_rows).
 PAGE_FIELDS = [
     "number",
     "accepted_at",
