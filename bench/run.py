@@ -617,6 +617,11 @@ def main() -> None:
     parser.add_argument("--compare", help="a results JSON of another run (query counts)")
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument(
+        "--only",
+        choices=("logs",),
+        help="measure only this part (and the baseline): logs = the log pages",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=Budget.seconds,
@@ -678,14 +683,17 @@ def main() -> None:
         half = args.iterations // 2
         print("baseline (first half)…")
         run_baseline(bench, op_http, half, args.warmup, rng, max_pk)
-        print("call script…")
-        drafts = run_call_script(
-            bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
-        )
-        print("domain functions…")
-        run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
-        print("accept…")
-        run_accept(bench, op_http, operator, clients, products, args.iterations, args.warmup, rng)
+        if args.only != "logs":
+            print("call script…")
+            drafts = run_call_script(
+                bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
+            )
+            print("domain functions…")
+            run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
+            print("accept…")
+            run_accept(
+                bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
+            )
         print("log pages…")
         run_logs(bench, viewers, phones, args.log_iterations, max(5, args.warmup // 2))
         print("baseline (second half)…")

@@ -18,3 +18,11 @@ class OrderdeskConfig(AppConfig):
         from orderdesk import permissions
 
         permissions.connect()  # cached permission sets dropped on any change
+
+        from orderdesk import log_choices
+
+        log_choices.connect()  # the log filters' cached options dropped on any change
+
+        from orderdesk import inbox_badge
+
+        inbox_badge.connect()  # the header's cached inbox counts dropped on any change

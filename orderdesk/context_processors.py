@@ -1,18 +1,24 @@
+from django.utils.functional import SimpleLazyObject
+
+from orderdesk.inbox_badge import cached_inbox_count
 from orderdesk.models import StaffProfile
 from orderdesk.navigation import nav_items_for
 
 
 def navigation(request):
+    """The header's menu and inbox count, worked out only when a template shows them: an
+    htmx answer that renders a fragment (a log's rows) asks neither (issue 10)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from calls.selectors import inbox_count
 
-    items = nav_items_for(user)
-    show_inbox = any(item.key == "inbox" for item in items)
+    def count() -> int:
+        show_inbox = any(item.key == "inbox" for item in nav_items_for(user))
+        return cached_inbox_count(user) if show_inbox else 0
+
     return {
-        "nav_items": items,
-        "inbox_count": inbox_count(user) if show_inbox else 0,
+        "nav_items": SimpleLazyObject(lambda: nav_items_for(user)),
+        "inbox_count": SimpleLazyObject(count),
         "presence_choices": StaffProfile.Presence.choices,
         "absence_reasons": StaffProfile.AbsenceReason.choices,
     }

@@ -119,12 +119,15 @@ def render_log(
             header=csv_header,
             rows=(csv_row(row) for row in ordered),
         )
-    page = keyset_page(rows, field=field, cursor=request.GET.get("after"))
+    page = keyset_page(
+        filterset_class.page_queryset(rows), field=field, cursor=request.GET.get("after")
+    )
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "filter": log_filter,
         "page": page,
+        "rows": filterset_class.display_rows(page.rows),
         "query": query.urlencode(),
         "nav_active": nav_active,
         "may_export": request.user.has_perm(EXPORT_PERMISSION),
