@@ -616,6 +616,7 @@ def main() -> None:
                         help="iterations per log page (default 100)")  # fmt: skip
     parser.add_argument("--compare", help="a results JSON of another run (query counts)")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--only", choices=["script"], help="script: the call script only")
     parser.add_argument(
         "--budget",
         type=float,
@@ -647,7 +648,7 @@ def main() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ):
-        operator = User.objects.get(username="bench_op01")
+        operator = User.objects.get(username=os.environ.get("BENCH_OPERATOR", "bench_op01"))
         op_http = HttpClient()
         op_http.force_login(operator)
         clients = pick_clients(10)
@@ -682,12 +683,14 @@ def main() -> None:
         drafts = run_call_script(
             bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
         )
-        print("domain functions…")
-        run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
+        if args.only != "script":
+            print("domain functions…")
+            run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
         print("accept…")
         run_accept(bench, op_http, operator, clients, products, args.iterations, args.warmup, rng)
-        print("log pages…")
-        run_logs(bench, viewers, phones, args.log_iterations, max(5, args.warmup // 2))
+        if args.only != "script":
+            print("log pages…")
+            run_logs(bench, viewers, phones, args.log_iterations, max(5, args.warmup // 2))
         print("baseline (second half)…")
         run_baseline(bench, op_http, args.iterations - half, args.warmup, rng, max_pk)
         print(f"measured in {time.monotonic() - started:.0f} s\n")
