@@ -98,16 +98,29 @@ def purpose_chosen(*, call: Call, by, purpose: str) -> CallEvent:
 
 def routed(*, call: Call, by, route: Route) -> CallEvent:
     """The routing decided who takes the call; a debt rule here is a recorded debt block."""
-    return _create(
-        call_id=call.pk,
-        kind=Kind.ROUTED,
-        by=by,
-        data={
-            "rule": route.rule,
-            "reason": route.reason,
-            "target_id": route.target.pk if route.target else None,
-            "department_id": route.department.pk if route.department else None,
-        },
+    return _create(call_id=call.pk, kind=Kind.ROUTED, by=by, data=_routed_data(route))
+
+
+def _routed_data(route: Route) -> dict:
+    return {
+        "rule": route.rule,
+        "reason": route.reason,
+        "target_id": route.target.pk if route.target else None,
+        "department_id": route.department.pk if route.department else None,
+    }
+
+
+def purpose_routed(
+    *, call: Call, by, purpose: str, route: Route, order: Order | None = None
+) -> list[CallEvent]:
+    """``purpose_chosen``, ``routed`` and, when the draft was opened with them,
+    ``order_started``: in one insert."""
+    rows = [(Kind.PURPOSE, {"purpose": purpose}), (Kind.ROUTED, _routed_data(route))]
+    if order is not None:
+        rows.append((Kind.ORDER_STARTED, {"order": order.pk}))
+    at = timezone.now()
+    return CallEvent.objects.bulk_create(
+        [CallEvent(call_id=call.pk, at=at, by=by, kind=k, data=_json(d)) for k, d in rows]
     )
 
 

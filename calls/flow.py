@@ -156,8 +156,10 @@ _STEP_FOR_PURPOSE = {
 }
 
 
-def next_step(call: Call, *, route=None) -> Step:
-    """The step the operator should be on now; ``route`` is the routing just decided."""
+def next_step(call: Call, *, route=None, transferred: bool | None = None) -> Step:
+    """The step the operator should be on now; ``route`` is the routing just decided,
+    ``transferred`` whether the call was transferred when the caller knows it already
+    (``None``: asked)."""
     if _is_closed(call):
         return Step.WRAP_UP
     if call.client_id is None:
@@ -166,6 +168,6 @@ def next_step(call: Call, *, route=None) -> Step:
         return Step.PURPOSE
     if route is not None and route.is_transfer:
         return Step.ROUTE
-    if _was_transferred(call):
+    if _was_transferred(call) if transferred is None else transferred:
         return Step.WRAP_UP
     return _STEP_FOR_PURPOSE[Purpose(call.purpose)]

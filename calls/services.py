@@ -226,18 +226,35 @@ def register_client(
 
 
 @transaction.atomic
-def choose_purpose(*, call: Call, purpose: str, by) -> Route:
-    """Store the purpose, decide the routing and record both."""
+def choose_purpose(*, call: Call, purpose: str, by, open_order: bool = False) -> Route:
+    """Store the purpose, decide the routing and record both.
+
+    ``open_order``: an order the operator keeps (route ``operator``) gets its draft opened
+    in the same transaction (``orders.services.open_routed_draft``), the routing just
+    decided standing for the order's debt gate and routing; ``call.order`` is that draft
+    (``None`` when the call is routed away or is not about an order).
+    """
     lock_open_call(call, by=by)
     if purpose not in Purpose.values:
         raise CallError(_("Choose one of the purposes offered."))
-    require_step(call, Step.PURPOSE)
+    require_step(call, Step.PURPOSE)  # under the call's lock: no transfer now, none to come
     call.purpose = purpose
     route = route_call(call.client, purpose)
-    call.step = next_step(call, route=route)
+    call.step = next_step(call, route=route, transferred=False)
     call.save(update_fields=["purpose", "step"])
-    events.purpose_chosen(call=call, by=by, purpose=purpose)
-    events.routed(call=call, by=by, route=route)
+    opened = None
+    if open_order:
+        from orders.services import open_routed_draft  # orders uses calls: imported late
+
+        opened = open_routed_draft(call=call, route=route, by=by)
+        call.order = opened[0] if opened else None
+    events.purpose_routed(
+        call=call,
+        by=by,
+        purpose=purpose,
+        route=route,
+        order=opened[0] if opened and opened[1] else None,
+    )
     return route
 
 

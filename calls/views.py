@@ -273,15 +273,18 @@ def _purpose(request, call: Call):
             request, call, Step.PURPOSE, CallError(_("Choose one of the purposes offered."))
         )
     try:
+        # An order the operator keeps gets its draft here, by the POST (the order
+        # screens' GETs never write), in the same transaction as the routing.
         route = services.choose_purpose(
-            call=call, purpose=form.cleaned_data["purpose"], by=request.user
+            call=call, purpose=form.cleaned_data["purpose"], by=request.user, open_order=True
         )
     except CallError as error:
         return _failed(request, call, Step.PURPOSE, error)
-    call.refresh_from_db()
+    # choose_purpose refreshed the call's row under its lock and set purpose and step.
     if call.step == Step.ORDER and not route.is_transfer:
-        # The draft is opened here, by the POST (the order screens' GETs never write).
-        try:
+        if call.order is not None:
+            return _go(request, reverse("orders:entry", args=[call.pk]))
+        try:  # not opened with the routing (e.g. the operator route was not decided)
             order_services.start_order(
                 client=call.client, operator=request.user, call=call, by=request.user
             )

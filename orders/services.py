@@ -116,13 +116,23 @@ def _open_draft(*, client: Client, operator, by, call: Call | None) -> Order:
     if call is not None:
         # Lock the call: two requests opening its order at once must not make two drafts.
         list(Call.objects.select_for_update().filter(pk=call.pk))
+    order, created = _draft_for(client=client, operator=operator, by=by, call=call)
+    if created and call is not None:
+        call_events.order_started(call_id=call.pk, by=by, order=order)
+    return order
+
+
+def _draft_for(*, client: Client, operator, by, call: Call | None) -> tuple[Order, bool]:
+    """The call's existing draft, or a new one with its ``started`` event; the call row is
+    locked by the caller. ``(order, created)``."""
+    if call is not None:
         existing = (
             Order.objects.filter(call=call, client=client, status=Order.Status.DRAFT)
             .order_by("pk")
             .first()
         )
         if existing is not None:
-            return existing
+            return existing, False
     order = Order.objects.create(
         client=client,
         operator=operator,
@@ -132,9 +142,24 @@ def _open_draft(*, client: Client, operator, by, call: Call | None) -> Order:
         total=Decimal("0.00"),
     )
     events.order_started(order=order, by=by)
-    if call is not None:
-        call_events.order_started(call_id=call.pk, by=by, order=order)
-    return order
+    return order, True
+
+
+def open_routed_draft(*, call: Call, route: Route, by) -> tuple[Order, bool] | None:
+    """The draft of an order call whose purpose was just routed, inside
+    ``calls.services.choose_purpose``'s transaction with the call row locked there.
+
+    ``route`` is the routing of purpose "order" decided for the call's client in that
+    transaction: only an ``operator`` route opens a draft (it has passed the debt gate
+    and the key/new-client rules, so neither is read again); any other route gives
+    ``None`` and the call is transferred. ``(order, created)``: the caller records the
+    call's ``order_started`` event for a created draft (with its own, in one insert).
+    """
+    if call.client_id is None or route.rule != RouteRule.OPERATOR:
+        return None
+    if call.purpose != Purpose.ORDER or call.operator_id != getattr(by, "pk", None):
+        return None
+    return _draft_for(client=call.client, operator=by, by=by, call=call)
 
 
 @transaction.atomic
