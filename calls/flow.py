@@ -43,7 +43,12 @@ def _is_closed(call: Call) -> bool:
 
 
 def _was_transferred(call: Call) -> bool:
-    return call.pk is not None and call.transfers.exists()
+    """``was_transferred`` when the call was read with it (``calls.views.own_call``; a
+    write under the call's lock drops it), else asked."""
+    if call.pk is None:
+        return False
+    known = call.__dict__.get("was_transferred")
+    return known if known is not None else call.transfers.exists()
 
 
 _OPEN = Check(_is_closed, lambda call: _("This call has ended."), Step.WRAP_UP)

@@ -60,6 +60,7 @@ def lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call
         raise CallError(closed_message or _("This call has already ended."))
     for field in Call._meta.concrete_fields:
         setattr(call, field.attname, getattr(current, field.attname))
+    call.__dict__.pop("was_transferred", None)  # read before the lock: asked again under it
     return call
 
 

@@ -7,6 +7,7 @@ page or, for htmx, the step panel; each step has its own URL.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -74,9 +75,11 @@ def own_call(request, call_id: int, *, related: tuple[str, ...] = CALL_RELATED) 
 
     ``related``: what the step shows of the call (the client card needs all of it; an
     order step only the call row, its order carries the client)."""
-    return get_object_or_404(
-        Call.objects.select_related(*related), pk=call_id, operator=request.user
+    calls = Call.objects.select_related(*related).annotate(
+        # read with the row for the steps' guards (calls.flow), not asked again
+        was_transferred=Exists(Transfer.objects.filter(call=OuterRef("pk")))
     )
+    return get_object_or_404(calls, pk=call_id, operator=request.user)
 
 
 # --- the console --------------------------------------------------------------------

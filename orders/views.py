@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calls.flow import Step, first_unready_step, guard
+from calls.models import Call
 from calls.selectors import client_card
 from calls.views import own_call, step_url
 from clients.debt import check_debt, with_order
@@ -63,9 +64,12 @@ def call_order(call) -> Order | None:
     call has an order or two."""
     orders = list(Order.objects.filter(call=call).order_by("pk"))
     placed = [order for order in orders if order.status != Order.Status.DRAFT]
-    if placed:
-        return placed[-1]
-    return orders[0] if orders else None
+    order = placed[-1] if placed else (orders[0] if orders else None)
+    if order is not None:
+        order.call = call  # in hand: not read again
+        if order.client_id == call.client_id and Call.client.is_cached(call):
+            order.client = call.client  # with its type, column and manager when loaded
+    return order
 
 
 def _draft(request, call_id: int):
@@ -120,10 +124,11 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         debt = card.debt
     else:
         card, debt = None, check_debt(order.client)
-    on_screen = suggest(order) if stage == "entry" else None
-    offers = None
+    on_screen = offers = None
     if stage == "entry":
         offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+        taken = {line.product_id for line in lines} | {offer.product_id for offer in offers}
+        on_screen = suggest(order, taken=taken)  # lines and offers in hand
     context = {
         "call": call,
         "order": order,
