@@ -304,8 +304,10 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str, 
             response=response,
         )
 
-    lines = _lines(order)
     accepted = response == UpsellOffer.Response.ACCEPTED
+    if not accepted and not was_accepted:
+        return offer  # the lines do not change: not read
+    lines = _lines(order)
     if accepted and product.pk not in lines:
         _require_active([product])
         lines[product.pk] = OrderLine(

@@ -141,15 +141,7 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         "nav_active": "console",
     }
     if stage == "entry":
-        context["suggestions"] = [
-            {
-                "product": s.product,
-                "reason": s.reason,
-                "label": UpsellOffer.Reason(s.reason).label,
-                "talking_point": s.talking_point,
-            }
-            for s in on_screen
-        ]
+        context["suggestions"] = _suggestions(on_screen)
         context["offers"] = offers
         try:
             context["hints"] = threshold_hints(
@@ -235,9 +227,11 @@ def search(request, call_id: int):
     )
 
 
-def _change_order(request, call_id: int, form_class, change, *, notices=None):
+def _change_order(request, call_id: int, form_class, change, *, notices=None, lines_kept=False):
     """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render;
-    ``notices(order)`` says what the operator should know about a change that worked."""
+    ``notices(order)`` says what the operator should know about a change that worked.
+    ``lines_kept``: a change that left the lines as they were (no repricing) answers htmx
+    with the offers, the messages and the next-step row only."""
     call, order, away = _draft(request, call_id)
     if away:
         return _away(request, away)
@@ -251,7 +245,42 @@ def _change_order(request, call_id: int, form_class, change, *, notices=None):
             errors = _error_messages(error)
         else:
             said = notices(order) if notices else []
+            if lines_kept and request.htmx and getattr(order, "priced_lines", None) is None:
+                return _offers_changed(request, call, order, notices=said)
     return _after_change(request, call, order, errors, notices=said)
+
+
+def _offers_changed(request, call, order, *, notices=()):
+    """An offer answered that changed no line: the offers, the messages and the next-step
+    row, out of band; the entry panel (lines, totals, credit, hints) stays as it is."""
+    offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+    on_order = set(order.lines.values_list("product_id", flat=True))
+    on_screen = suggest(order, taken=on_order | {offer.product_id for offer in offers})
+    context = {
+        "call": call,
+        "order": order,
+        "lines": on_order,  # the next-step row asks only whether there are lines
+        "offers": offers,
+        "suggestions": _suggestions(on_screen),
+        "upsell": upsell_status(order, suggestions=on_screen, offers=offers),
+        "notices": list(notices),
+        "oob": True,
+    }
+    response = render(request, "orders/entry.html#offers-change", context)
+    response["HX-Reswap"] = "none"
+    return response
+
+
+def _suggestions(on_screen) -> list[dict]:
+    return [
+        {
+            "product": s.product,
+            "reason": s.reason,
+            "label": UpsellOffer.Reason(s.reason).label,
+            "talking_point": s.talking_point,
+        }
+        for s in on_screen
+    ]
 
 
 @order_required
@@ -338,6 +367,7 @@ def answer_offer(request, call_id: int):
         call_id,
         OfferAnswerForm,
         lambda order, data: services.record_offer(order=order, by=request.user, **data).order,
+        lines_kept=True,
     )
 
 

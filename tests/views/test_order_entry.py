@@ -474,6 +474,28 @@ def test_a_line_of_an_accepted_order_cannot_be_edited(http, call, catalogue, rea
 # --- offers ------------------------------------------------------------------------------
 
 
+def test_a_declined_offer_answers_with_the_offers_only(http, call, catalogue):
+    # issue 10: no line changed, so the panel (lines, totals, credit, hints) stays
+    http.get(url("entry", call))
+    add(http, call, catalogue["milk"], "2")
+    response = http.post(
+        url("answer_offer", call),
+        {"product": catalogue["promo0"].pk, "reason": "special", "response": "declined"},
+        **HX,
+    )
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    body = response.content.decode()
+    for oob in ("order-messages", "offers", "order-next"):
+        assert f'id="{oob}" hx-swap-oob="true"' in body
+    assert 'id="order-panel"' not in body and 'id="client-card"' not in body
+    assert '<strong id="offers-answered">1</strong>' in body
+    assert 'data-product="%d"' % catalogue["promo0"].pk not in body  # answered: not offered
+    offer = UpsellOffer.objects.get()
+    assert (offer.response, offer.answered_at is not None) == ("declined", True)
+    assert draft(call).lines.count() == 1
+
+
+
 def test_the_entry_shows_the_offers_with_talking_points(http, call):
     html = text(http.get(url("entry", call), **HX))
     assert "Спецпозиция 0" in html and "Скидка недели 0" in html
