@@ -323,8 +323,9 @@ def change_line(request, call_id: int, product_id: int):
         raise Http404(_("That line is not on this order."))
     form = LineForm(request.POST)
     errors = []
+    removing = form.is_valid() and form.cleaned_data["remove"]
     try:
-        if form.is_valid() and form.cleaned_data["remove"]:
+        if removing:
             order = services.remove_line(order=order, product=line.product, by=request.user)
         else:
             order = services.set_line(
@@ -335,7 +336,20 @@ def change_line(request, call_id: int, product_id: int):
             )
     except OrderError as error:
         errors = _error_messages(error)
+    if request.htmx and not errors and getattr(order, "priced_lines", None):
+        return _line_changed(request, call, order, removed=[product_id] if removing else [])
     return _after_change(request, call, order, errors)
+
+
+def _line_changed(request, call, order, *, removed):
+    """A line edited or removed: the rows the repricing rewrote (and the removed one, out),
+    the totals, the hints, the messages, the offers and the next-step row, out of band;
+    the rest of the panel (search, other rows) stays as it is (HX-Reswap: none)."""
+    context = _context(request, call, order, "entry", card=False)
+    context.update(changed_lines=getattr(order, "rewritten_lines", []), removed=removed)
+    response = render(request, "orders/entry.html#line-change", context)
+    response["HX-Reswap"] = "none"
+    return response
 
 
 @order_required

@@ -426,10 +426,34 @@ def test_changing_a_lines_quantity_reprices_the_order(http, call, catalogue):
     add(http, call, catalogue["milk"], "2")
     response = http.post(url("change_line", call, catalogue["milk"].pk), {"quantity": "5"}, **HX)
     assert response.status_code == 200
-    assert_change_response(response)
+    body = assert_line_change_response(response)
+    assert f'<tr id="line-{catalogue["milk"].pk}" hx-swap-oob="true">' in body
+    assert 'name="quantity" value="5"' in body and "394" in body
     line = draft(call).lines.get()
     assert line.quantity == D("5") and line.line_total == D("394.50")
     assert draft(call).total == D("394.50")
+
+
+def test_a_line_change_that_reprices_other_lines_sends_those_rows_too(
+    http, call, catalogue, customer
+):
+    # 5 % off from an order of 1 000: raising the milk reprices the cheese as well
+    from tests.factories import DiscountRuleFactory
+
+    DiscountRuleFactory(name="От тысячи", min_order_amount=D("1000.00"))
+    http.get(url("entry", call))
+    add(http, call, catalogue["cheese"], "1")
+    add(http, call, catalogue["milk"], "1")
+    response = http.post(url("change_line", call, catalogue["milk"].pk), {"quantity": "8"}, **HX)
+    body = assert_line_change_response(response)
+    for product in (catalogue["milk"], catalogue["cheese"]):
+        assert f'<tr id="line-{product.pk}" hx-swap-oob="true">' in body
+        assert draft(call).lines.get(product=product).rule.name == "От тысячи"
+    assert "От тысячи" in body
+    # the same quantity again: nothing rewritten, the totals and the rest only
+    response = http.post(url("change_line", call, catalogue["milk"].pk), {"quantity": "8"}, **HX)
+    body = assert_line_change_response(response)
+    assert "<tr " not in body
 
 
 def test_removing_a_line(http, call, catalogue):
@@ -438,9 +462,15 @@ def test_removing_a_line(http, call, catalogue):
     add(http, call, catalogue["cheese"], "1")
     response = http.post(url("change_line", call, catalogue["milk"].pk), {"remove": "1"}, **HX)
     assert response.status_code == 200
+    body = assert_line_change_response(response)
+    assert f'<tr id="line-{catalogue["milk"].pk}" hx-swap-oob="delete">' in body
     order = draft(call)
     assert [line.product for line in order.lines.all()] == [catalogue["cheese"]]
     assert order.total == D("512.30")
+    # the last line removed: the whole panel again ("no lines yet")
+    response = http.post(url("change_line", call, catalogue["cheese"].pk), {"remove": "1"}, **HX)
+    assert_change_response(response)
+    assert not draft(call).lines.exists()
 
 
 def test_changing_a_line_that_is_not_on_the_order_is_404(http, call, catalogue):
@@ -1255,6 +1285,18 @@ def test_order_screens_record_the_person_acting(http, call, catalogue, operator)
         ("line_set", operator.pk),
         ("offer_answered", operator.pk),
     ]
+
+
+def assert_line_change_response(response) -> str:
+    """A line edited (issue 10): the rows the repricing rewrote, the totals, the hints, the
+    messages, the offers and the next-step row, all out of band; the panel stays."""
+    body = response.content.decode()
+    assert response["HX-Reswap"] == "none"
+    for oob in ("order-totals", "order-hints", "order-messages", "offers", "order-next"):
+        assert f'id="{oob}" hx-swap-oob="true"' in body
+    assert 'id="order-panel"' not in body and 'id="order-q"' not in body
+    assert 'id="client-card"' not in body and 'class="steps"' not in body
+    return body
 
 
 def assert_change_response(response):
