@@ -52,16 +52,34 @@ def caller_identified(*, call: Call, by) -> CallEvent:
     return _create(call_id=call.pk, kind=Kind.IDENTIFIED, by=by, data=_identified_data(call))
 
 
-def call_started_and_identified(*, call: Call, by) -> list[CallEvent]:
-    """``call_started`` then ``caller_identified``, in one insert."""
+def call_started_and_identified(
+    *,
+    call: Call,
+    by,
+    abandoned: list[int] = (),
+    abandoned_at: datetime | None = None,
+    note: str = "",
+) -> list[CallEvent]:
+    """``call_started`` then ``caller_identified``, in one insert; with them the
+    ``abandoned`` events of the operator's calls this one closed (``abandoned``: their ids,
+    closed at ``abandoned_at``, with ``note``), as ``abandoned`` records them."""
     at = timezone.now()
+    closed = [
+        CallEvent(
+            call_id=pk, at=abandoned_at or at, by=by, kind=Kind.ABANDONED, data={"note": note}
+        )
+        for pk in abandoned
+    ]
     return CallEvent.objects.bulk_create(
         [
-            CallEvent(call_id=call.pk, at=at, by=by, kind=kind, data=_json(data))
-            for kind, data in (
-                (Kind.STARTED, _started_data(call)),
-                (Kind.IDENTIFIED, _identified_data(call)),
-            )
+            *closed,
+            *(
+                CallEvent(call_id=call.pk, at=at, by=by, kind=kind, data=_json(data))
+                for kind, data in (
+                    (Kind.STARTED, _started_data(call)),
+                    (Kind.IDENTIFIED, _identified_data(call)),
+                )
+            ),
         ]
     )
 

@@ -73,9 +73,10 @@ def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
     events.abandoned(call_ids=ids, by=by, at=now, note=note)
 
 
-def _abandon_open_calls(operator, *, now) -> None:
+def _abandon_open_calls(operator, *, now, record: bool = True) -> list[int]:
     """Close the operator's open calls as abandoned (a new call started): one
-    ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none."""
+    ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none.
+    ``record=False``: the caller records their events (with its own, in one insert)."""
     table = connection.ops.quote_name(Call._meta.db_table)
     outcomes = connection.ops.quote_name(CallOutcome._meta.db_table)
     with connection.cursor() as cursor:
@@ -92,8 +93,12 @@ def _abandon_open_calls(operator, *, now) -> None:
             ],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        events.abandoned(call_ids=ids, by=operator, at=now, note="a new call started")
+    if ids and record:
+        events.abandoned(call_ids=ids, by=operator, at=now, note=ABANDONED_BY_NEW_CALL)
+    return ids
+
+
+ABANDONED_BY_NEW_CALL = "a new call started"
 
 
 # --- starting and identifying -------------------------------------------------------
@@ -120,7 +125,7 @@ def start_call(
             raise CallError(_("This task is already closed."))
 
     now = timezone.now()
-    _abandon_open_calls(operator, now=now)
+    abandoned = _abandon_open_calls(operator, now=now, record=False)  # recorded below
 
     client = find_client_by_phone(number)
     if client is None and task is not None and task.client_id is not None:
@@ -137,7 +142,9 @@ def start_call(
     # The client, operator and task were just read: no existence queries for them.
     call.full_clean(exclude=["client", "operator", "task"])
     call.save()
-    events.call_started_and_identified(call=call, by=operator)
+    events.call_started_and_identified(
+        call=call, by=operator, abandoned=abandoned, abandoned_at=now, note=ABANDONED_BY_NEW_CALL
+    )
     return call
 
 
