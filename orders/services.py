@@ -513,8 +513,13 @@ def _plain_number(raw) -> str:
 
 
 def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal) -> Order:
-    client = Client.objects.select_for_update().get(pk=order.client_id)
+    client = (  # its type and column come with it: the routing and the quote read them
+        Client.objects.select_for_update(of=("self",))
+        .select_related("client_type__default_price_column")
+        .get(pk=order.client_id)
+    )
     order = _lock_order(order)
+    order.client = client
     if order.idempotency_key == key:
         return order  # a concurrent request with this key got here first
     if order.status != Order.Status.DRAFT:
@@ -540,7 +545,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
     priced = quote(client, [(line.product, line.quantity) for line in lines])
     if priced.total != expected_total:
         raise PricesChanged(read_back=expected_total, now=priced.total)
-    _write_prices(order, lines, priced)
+    _write_prices(order, lines, priced, save_order=False)  # saved with the acceptance
 
     upsell = upsell_status(order)
     if not upsell.complete:
@@ -557,7 +562,16 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
     order.number = order_number(order)
     order.accepted_at = now
     order.idempotency_key = key
-    order.save(update_fields=["status", "number", "accepted_at", "idempotency_key"])
+    order.save(
+        update_fields=[
+            "status",
+            "number",
+            "accepted_at",
+            "idempotency_key",
+            "total",
+            "price_column",
+        ]
+    )
     # update(): no history row and no save() side effects for a denormalised timestamp.
     Client.objects.filter(pk=client.pk).update(last_order_at=now)
     if order.call_id:
@@ -624,7 +638,7 @@ def _reprice(order: Order, lines: list[OrderLine]) -> None:
     _write_prices(order, lines, priced)
 
 
-def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
+def _write_prices(order: Order, lines: list[OrderLine], priced, *, save_order: bool = True) -> None:
     """Store the quote on the lines and the order total: new lines created, and only the
     lines whose quantity or price changed written (one statement each way). The quote is
     kept on the order (``order.quote``) for what the caller shows next (threshold hints)."""
@@ -651,4 +665,5 @@ def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
         order.priced_lines.sort(key=lambda line: line.pk or 0)
     order.total = priced.total
     order.price_column = priced.column
-    order.save(update_fields=["total", "price_column"])
+    if save_order:  # else the caller saves the order (with these fields) in the same transaction
+        order.save(update_fields=["total", "price_column"])

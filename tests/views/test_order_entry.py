@@ -1344,6 +1344,19 @@ def test_the_order_steps_query_counts(http, call, catalogue, django_assert_max_n
         assert "msg-error" not in response.content.decode(), name
 
 
+def test_the_accept_query_count(http, call, ready, django_assert_max_num_queries):
+    # issue 10: a number that can only go down (28 at the bench before)
+    review = http.get(url("review", call))
+    data = {"idempotency_key": accept_key(review), "expected_total": stored_total(call)}
+    with django_assert_max_num_queries(ACCEPT_QUERIES):
+        response = http.post(url("accept", call), data, **HX)
+    assert response.status_code == 200 and url("done", call) in response["HX-Location"]
+    assert Order.objects.get(call=call).status == Order.Status.ACCEPTED
+
+
+ACCEPT_QUERIES = 23
+
+
 def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call, ready):
     # issue 12: the operator reads the order aloud, the total in words as well as figures
     from orders.readback import amount_in_words
