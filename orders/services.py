@@ -653,7 +653,7 @@ def _write_prices(order: Order, lines: list[OrderLine], priced, *, save_order: b
         elif _priced_state(line) != getattr(line, "_stored", None):
             changed.append(line)
     order.quote = priced
-    order.rewritten_lines = [*changed, *new]  # the rows to show again
+    order.rewritten_lines, order.new_lines = changed, new  # the rows to show again
     # The lines as now stored (with product, column and rule), for the caller to show.
     order.priced_lines = sorted(lines, key=lambda line: line.pk or 0)
     if changed:

@@ -227,11 +227,14 @@ def search(request, call_id: int):
     )
 
 
-def _change_order(request, call_id: int, form_class, change, *, notices=None, lines_kept=False):
+def _change_order(
+    request, call_id: int, form_class, change, *, notices=None, lines_kept=False, rows=False
+):
     """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render;
     ``notices(order)`` says what the operator should know about a change that worked.
     ``lines_kept``: a change that left the lines as they were (no repricing) answers htmx
-    with the offers, the messages and the next-step row only."""
+    with the offers, the messages and the next-step row only; ``rows``: a change that
+    worked answers htmx with the rows it wrote (``_line_changed``), not the panel."""
     call, order, away = _draft(request, call_id)
     if away:
         return _away(request, away)
@@ -247,6 +250,8 @@ def _change_order(request, call_id: int, form_class, change, *, notices=None, li
             said = notices(order) if notices else []
             if lines_kept and request.htmx and getattr(order, "priced_lines", None) is None:
                 return _offers_changed(request, call, order, notices=said)
+            if rows and request.htmx and getattr(order, "priced_lines", None):
+                return _line_changed(request, call, order, removed=[], notices=said, added=True)
     return _after_change(request, call, order, errors, notices=said)
 
 
@@ -294,6 +299,7 @@ def add_line(request, call_id: int):
         AddLineForm,
         lambda order, data: services.set_line(order=order, by=request.user, **data),
         notices=_replaced_notice,
+        rows=True,
     )
 
 
@@ -341,12 +347,20 @@ def change_line(request, call_id: int, product_id: int):
     return _after_change(request, call, order, errors)
 
 
-def _line_changed(request, call, order, *, removed):
-    """A line edited or removed: the rows the repricing rewrote (and the removed one, out),
-    the totals, the hints, the messages, the offers and the next-step row, out of band;
-    the rest of the panel (search, other rows) stays as it is (HX-Reswap: none)."""
-    context = _context(request, call, order, "entry", card=False)
-    context.update(changed_lines=getattr(order, "rewritten_lines", []), removed=removed)
+def _line_changed(request, call, order, *, removed, notices=(), added=False):
+    """A line added, edited or removed: the rows the repricing rewrote, a new row appended
+    (and the search emptied), the removed row taken out, the totals, the hints, the
+    messages, the offers and the next-step row, all out of band; the rest of the panel
+    (other rows) stays as it is (HX-Reswap: none)."""
+    context = _context(request, call, order, "entry", card=False, notices=list(notices))
+    new_lines = getattr(order, "new_lines", [])
+    context.update(
+        changed_lines=getattr(order, "rewritten_lines", []),
+        new_lines=new_lines,
+        first_lines=len(new_lines) == len(context["lines"]),  # "no lines yet" goes
+        removed=removed,
+        reset_search=added,  # the search emptied for the next product
+    )
     response = render(request, "orders/entry.html#line-change", context)
     response["HX-Reswap"] = "none"
     return response

@@ -67,7 +67,8 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.target.closest && event.target.closest("form");
     if (!form) return;
-    lineEdited = form.classList.contains("qty-form") || form.classList.contains("line-remove");
+    lineEdited = form.classList.contains("qty-form") || form.classList.contains("line-remove") ||
+      form.classList.contains("add-form");
     var product = form.querySelector('input[name="product"]');
     var search = document.getElementById("order-q");
     if (form.classList.contains("add-form") && product && search) {

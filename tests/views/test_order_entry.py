@@ -309,7 +309,12 @@ def test_add_line_prices_on_the_server_and_ignores_a_forged_price(http, call, ca
     )
     assert response.status_code == 200
     assert b"<html" not in response.content
-    assert_change_response(response)
+    # issue 10: the new row appended, "no lines yet" out, the search emptied; out of band
+    body = assert_line_change_response(response)
+    assert 'hx-swap-oob="beforeend:#order-lines tbody"' in body
+    assert f'<tr id="line-{catalogue["milk"].pk}">' in body
+    assert '<tr id="no-lines" hx-swap-oob="delete">' in body
+    assert 'id="order-q"' in body and 'id="search-results" hidden hx-swap-oob="true"' in body
     line = draft(call).lines.get()
     assert (line.product, line.quantity) == (catalogue["milk"], D("3"))
     assert line.unit_price == D("78.90") and line.line_total == D("236.70")
@@ -1293,7 +1298,7 @@ def assert_line_change_response(response) -> str:
     assert response["HX-Reswap"] == "none"
     for oob in ("order-totals", "order-hints", "order-messages", "offers", "order-next"):
         assert f'id="{oob}" hx-swap-oob="true"' in body
-    assert 'id="order-panel"' not in body and 'id="order-q"' not in body
+    assert 'id="order-panel"' not in body and 'id="order-lines"' not in body
     assert 'id="client-card"' not in body and 'class="steps"' not in body
     return body
 
