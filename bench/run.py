@@ -618,8 +618,9 @@ def main() -> None:
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument(
         "--only",
-        choices=("logs",),
-        help="measure only this part (and the baseline): logs = the log pages",
+        choices=("script", "logs"),
+        help="measure only this part (and the baseline): script = the call script and accept, "
+        "logs = the log pages",
     )
     parser.add_argument(
         "--budget",
@@ -652,7 +653,7 @@ def main() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ):
-        operator = User.objects.get(username="bench_op01")
+        operator = User.objects.get(username=os.environ.get("BENCH_OPERATOR", "bench_op01"))
         op_http = HttpClient()
         op_http.force_login(operator)
         clients = pick_clients(10)
@@ -688,14 +689,16 @@ def main() -> None:
             drafts = run_call_script(
                 bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
             )
-            print("domain functions…")
-            run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
+            if args.only != "script":
+                print("domain functions…")
+                run_domain(bench, clients, products, drafts, args.iterations, args.warmup, rng)
             print("accept…")
             run_accept(
                 bench, op_http, operator, clients, products, args.iterations, args.warmup, rng
             )
-        print("log pages…")
-        run_logs(bench, viewers, phones, args.log_iterations, max(5, args.warmup // 2))
+        if args.only != "script":
+            print("log pages…")
+            run_logs(bench, viewers, phones, args.log_iterations, max(5, args.warmup // 2))
         print("baseline (second half)…")
         run_baseline(bench, op_http, args.iterations - half, args.warmup, rng, max_pk)
         print(f"measured in {time.monotonic() - started:.0f} s\n")

@@ -52,16 +52,34 @@ def caller_identified(*, call: Call, by) -> CallEvent:
     return _create(call_id=call.pk, kind=Kind.IDENTIFIED, by=by, data=_identified_data(call))
 
 
-def call_started_and_identified(*, call: Call, by) -> list[CallEvent]:
-    """``call_started`` then ``caller_identified``, in one insert."""
+def call_started_and_identified(
+    *,
+    call: Call,
+    by,
+    abandoned: list[int] = (),
+    abandoned_at: datetime | None = None,
+    note: str = "",
+) -> list[CallEvent]:
+    """``call_started`` then ``caller_identified``, in one insert; with them the
+    ``abandoned`` events of the operator's calls this one closed (``abandoned``: their ids,
+    closed at ``abandoned_at``, with ``note``), as ``abandoned`` records them."""
     at = timezone.now()
+    closed = [
+        CallEvent(
+            call_id=pk, at=abandoned_at or at, by=by, kind=Kind.ABANDONED, data={"note": note}
+        )
+        for pk in abandoned
+    ]
     return CallEvent.objects.bulk_create(
         [
-            CallEvent(call_id=call.pk, at=at, by=by, kind=kind, data=_json(data))
-            for kind, data in (
-                (Kind.STARTED, _started_data(call)),
-                (Kind.IDENTIFIED, _identified_data(call)),
-            )
+            *closed,
+            *(
+                CallEvent(call_id=call.pk, at=at, by=by, kind=kind, data=_json(data))
+                for kind, data in (
+                    (Kind.STARTED, _started_data(call)),
+                    (Kind.IDENTIFIED, _identified_data(call)),
+                )
+            ),
         ]
     )
 
@@ -98,16 +116,29 @@ def purpose_chosen(*, call: Call, by, purpose: str) -> CallEvent:
 
 def routed(*, call: Call, by, route: Route) -> CallEvent:
     """The routing decided who takes the call; a debt rule here is a recorded debt block."""
-    return _create(
-        call_id=call.pk,
-        kind=Kind.ROUTED,
-        by=by,
-        data={
-            "rule": route.rule,
-            "reason": route.reason,
-            "target_id": route.target.pk if route.target else None,
-            "department_id": route.department.pk if route.department else None,
-        },
+    return _create(call_id=call.pk, kind=Kind.ROUTED, by=by, data=_routed_data(route))
+
+
+def _routed_data(route: Route) -> dict:
+    return {
+        "rule": route.rule,
+        "reason": route.reason,
+        "target_id": route.target.pk if route.target else None,
+        "department_id": route.department.pk if route.department else None,
+    }
+
+
+def purpose_routed(
+    *, call: Call, by, purpose: str, route: Route, order: Order | None = None
+) -> list[CallEvent]:
+    """``purpose_chosen``, ``routed`` and, when the draft was opened with them,
+    ``order_started``: in one insert."""
+    rows = [(Kind.PURPOSE, {"purpose": purpose}), (Kind.ROUTED, _routed_data(route))]
+    if order is not None:
+        rows.append((Kind.ORDER_STARTED, {"order": order.pk}))
+    at = timezone.now()
+    return CallEvent.objects.bulk_create(
+        [CallEvent(call_id=call.pk, at=at, by=by, kind=k, data=_json(d)) for k, d in rows]
     )
 
 

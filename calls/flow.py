@@ -43,7 +43,12 @@ def _is_closed(call: Call) -> bool:
 
 
 def _was_transferred(call: Call) -> bool:
-    return call.pk is not None and call.transfers.exists()
+    """``was_transferred`` when the call was read with it (``calls.views.own_call``; a
+    write under the call's lock drops it), else asked."""
+    if call.pk is None:
+        return False
+    known = call.__dict__.get("was_transferred")
+    return known if known is not None else call.transfers.exists()
 
 
 _OPEN = Check(_is_closed, lambda call: _("This call has ended."), Step.WRAP_UP)
@@ -156,8 +161,10 @@ _STEP_FOR_PURPOSE = {
 }
 
 
-def next_step(call: Call, *, route=None) -> Step:
-    """The step the operator should be on now; ``route`` is the routing just decided."""
+def next_step(call: Call, *, route=None, transferred: bool | None = None) -> Step:
+    """The step the operator should be on now; ``route`` is the routing just decided,
+    ``transferred`` whether the call was transferred when the caller knows it already
+    (``None``: asked)."""
     if _is_closed(call):
         return Step.WRAP_UP
     if call.client_id is None:
@@ -166,6 +173,6 @@ def next_step(call: Call, *, route=None) -> Step:
         return Step.PURPOSE
     if route is not None and route.is_transfer:
         return Step.ROUTE
-    if _was_transferred(call):
+    if _was_transferred(call) if transferred is None else transferred:
         return Step.WRAP_UP
     return _STEP_FOR_PURPOSE[Purpose(call.purpose)]

@@ -60,6 +60,7 @@ def lock_open_call(call: Call, *, by, closed_message: str | None = None) -> Call
         raise CallError(closed_message or _("This call has already ended."))
     for field in Call._meta.concrete_fields:
         setattr(call, field.attname, getattr(current, field.attname))
+    call.__dict__.pop("was_transferred", None)  # read before the lock: asked again under it
     return call
 
 
@@ -73,9 +74,10 @@ def _abandon(calls: list[Call], *, now, by=None, note: str) -> None:
     events.abandoned(call_ids=ids, by=by, at=now, note=note)
 
 
-def _abandon_open_calls(operator, *, now) -> None:
+def _abandon_open_calls(operator, *, now, record: bool = True) -> list[int]:
     """Close the operator's open calls as abandoned (a new call started): one
-    ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none."""
+    ``UPDATE … RETURNING`` and one insert for their events; nothing when there are none.
+    ``record=False``: the caller records their events (with its own, in one insert)."""
     table = connection.ops.quote_name(Call._meta.db_table)
     outcomes = connection.ops.quote_name(CallOutcome._meta.db_table)
     # No criterion changes (open → abandoned, neither handled): see calls.rollup.
@@ -93,8 +95,12 @@ def _abandon_open_calls(operator, *, now) -> None:
             ],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        events.abandoned(call_ids=ids, by=operator, at=now, note="a new call started")
+    if ids and record:
+        events.abandoned(call_ids=ids, by=operator, at=now, note=ABANDONED_BY_NEW_CALL)
+    return ids
+
+
+ABANDONED_BY_NEW_CALL = "a new call started"
 
 
 # --- starting and identifying -------------------------------------------------------
@@ -121,7 +127,7 @@ def start_call(
             raise CallError(_("This task is already closed."))
 
     now = timezone.now()
-    _abandon_open_calls(operator, now=now)
+    abandoned = _abandon_open_calls(operator, now=now, record=False)  # recorded below
 
     client = find_client_by_phone(number)
     if client is None and task is not None and task.client_id is not None:
@@ -138,7 +144,9 @@ def start_call(
     # The client, operator and task were just read: no existence queries for them.
     call.full_clean(exclude=["client", "operator", "task"])
     call.save()
-    events.call_started_and_identified(call=call, by=operator)
+    events.call_started_and_identified(
+        call=call, by=operator, abandoned=abandoned, abandoned_at=now, note=ABANDONED_BY_NEW_CALL
+    )
     return call
 
 
@@ -228,18 +236,35 @@ def register_client(
 
 
 @transaction.atomic
-def choose_purpose(*, call: Call, purpose: str, by) -> Route:
-    """Store the purpose, decide the routing and record both."""
+def choose_purpose(*, call: Call, purpose: str, by, open_order: bool = False) -> Route:
+    """Store the purpose, decide the routing and record both.
+
+    ``open_order``: an order the operator keeps (route ``operator``) gets its draft opened
+    in the same transaction (``orders.services.open_routed_draft``), the routing just
+    decided standing for the order's debt gate and routing; ``call.order`` is that draft
+    (``None`` when the call is routed away or is not about an order).
+    """
     lock_open_call(call, by=by)
     if purpose not in Purpose.values:
         raise CallError(_("Choose one of the purposes offered."))
-    require_step(call, Step.PURPOSE)
+    require_step(call, Step.PURPOSE)  # under the call's lock: no transfer now, none to come
     call.purpose = purpose
     route = route_call(call.client, purpose)
-    call.step = next_step(call, route=route)
+    call.step = next_step(call, route=route, transferred=False)
     call.save(update_fields=["purpose", "step"])
-    events.purpose_chosen(call=call, by=by, purpose=purpose)
-    events.routed(call=call, by=by, route=route)
+    opened = None
+    if open_order:
+        from orders.services import open_routed_draft  # orders uses calls: imported late
+
+        opened = open_routed_draft(call=call, route=route, by=by)
+        call.order = opened[0] if opened else None
+    events.purpose_routed(
+        call=call,
+        by=by,
+        purpose=purpose,
+        route=route,
+        order=opened[0] if opened and opened[1] else None,
+    )
     return route
 
 

@@ -16,7 +16,6 @@ def find_client_by_phone(raw: str) -> Client | None:
     phone = (
         ClientPhone.objects.select_related(
             "client__client_type__default_price_column",
-            "client__client_type__department",
             "client__manager__staff_profile",
         )
         .filter(number=number)

@@ -51,9 +51,9 @@ def product_search(*, q: str, client: Client | None = None, limit: int = 20) -> 
     if len(q) < SEARCH_MIN_CHARS or limit <= 0:
         return []
     if client is not None:
-        price = Subquery(
+        price = Subquery(  # the column by id: no join of columns and types per product
             ProductPrice.objects.filter(
-                product_id=OuterRef("pk"), column__client_types__id=client.client_type_id
+                product_id=OuterRef("pk"), column_id=client.client_type.default_price_column_id
             ).values("price")[:1]
         )
     else:

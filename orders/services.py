@@ -116,13 +116,23 @@ def _open_draft(*, client: Client, operator, by, call: Call | None) -> Order:
     if call is not None:
         # Lock the call: two requests opening its order at once must not make two drafts.
         list(Call.objects.select_for_update().filter(pk=call.pk))
+    order, created = _draft_for(client=client, operator=operator, by=by, call=call)
+    if created and call is not None:
+        call_events.order_started(call_id=call.pk, by=by, order=order)
+    return order
+
+
+def _draft_for(*, client: Client, operator, by, call: Call | None) -> tuple[Order, bool]:
+    """The call's existing draft, or a new one with its ``started`` event; the call row is
+    locked by the caller. ``(order, created)``."""
+    if call is not None:
         existing = (
             Order.objects.filter(call=call, client=client, status=Order.Status.DRAFT)
             .order_by("pk")
             .first()
         )
         if existing is not None:
-            return existing
+            return existing, False
     order = Order.objects.create(
         client=client,
         operator=operator,
@@ -132,9 +142,24 @@ def _open_draft(*, client: Client, operator, by, call: Call | None) -> Order:
         total=Decimal("0.00"),
     )
     events.order_started(order=order, by=by)
-    if call is not None:
-        call_events.order_started(call_id=call.pk, by=by, order=order)
-    return order
+    return order, True
+
+
+def open_routed_draft(*, call: Call, route: Route, by) -> tuple[Order, bool] | None:
+    """The draft of an order call whose purpose was just routed, inside
+    ``calls.services.choose_purpose``'s transaction with the call row locked there.
+
+    ``route`` is the routing of purpose "order" decided for the call's client in that
+    transaction: only an ``operator`` route opens a draft (it has passed the debt gate
+    and the key/new-client rules, so neither is read again); any other route gives
+    ``None`` and the call is transferred. ``(order, created)``: the caller records the
+    call's ``order_started`` event for a created draft (with its own, in one insert).
+    """
+    if call.client_id is None or route.rule != RouteRule.OPERATOR:
+        return None
+    if call.purpose != Purpose.ORDER or call.operator_id != getattr(by, "pk", None):
+        return None
+    return _draft_for(client=call.client, operator=by, by=by, call=call)
 
 
 @transaction.atomic
@@ -279,8 +304,10 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str, 
             response=response,
         )
 
-    lines = _lines(order)
     accepted = response == UpsellOffer.Response.ACCEPTED
+    if not accepted and not was_accepted:
+        return offer  # the lines do not change: not read
+    lines = _lines(order)
     if accepted and product.pk not in lines:
         _require_active([product])
         lines[product.pk] = OrderLine(
@@ -486,8 +513,13 @@ def _plain_number(raw) -> str:
 
 
 def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal) -> Order:
-    client = Client.objects.select_for_update().get(pk=order.client_id)
+    client = (  # its type and column come with it: the routing and the quote read them
+        Client.objects.select_for_update(of=("self",))
+        .select_related("client_type__default_price_column")
+        .get(pk=order.client_id)
+    )
     order = _lock_order(order)
+    order.client = client
     if order.idempotency_key == key:
         return order  # a concurrent request with this key got here first
     if order.status != Order.Status.DRAFT:
@@ -513,7 +545,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
     priced = quote(client, [(line.product, line.quantity) for line in lines])
     if priced.total != expected_total:
         raise PricesChanged(read_back=expected_total, now=priced.total)
-    _write_prices(order, lines, priced)
+    _write_prices(order, lines, priced, save_order=False)  # saved with the acceptance
 
     upsell = upsell_status(order)
     if not upsell.complete:
@@ -530,7 +562,16 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
     order.number = order_number(order)
     order.accepted_at = now
     order.idempotency_key = key
-    order.save(update_fields=["status", "number", "accepted_at", "idempotency_key"])
+    order.save(
+        update_fields=[
+            "status",
+            "number",
+            "accepted_at",
+            "idempotency_key",
+            "total",
+            "price_column",
+        ]
+    )
     # update(): no history row and no save() side effects for a denormalised timestamp.
     Client.objects.filter(pk=client.pk).update(last_order_at=now)
     if order.call_id:
@@ -597,7 +638,7 @@ def _reprice(order: Order, lines: list[OrderLine]) -> None:
     _write_prices(order, lines, priced)
 
 
-def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
+def _write_prices(order: Order, lines: list[OrderLine], priced, *, save_order: bool = True) -> None:
     """Store the quote on the lines and the order total: new lines created, and only the
     lines whose quantity or price changed written (one statement each way). The quote is
     kept on the order (``order.quote``) for what the caller shows next (threshold hints)."""
@@ -612,6 +653,7 @@ def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
         elif _priced_state(line) != getattr(line, "_stored", None):
             changed.append(line)
     order.quote = priced
+    order.rewritten_lines, order.new_lines = changed, new  # the rows to show again
     # The lines as now stored (with product, column and rule), for the caller to show.
     order.priced_lines = sorted(lines, key=lambda line: line.pk or 0)
     if changed:
@@ -623,4 +665,5 @@ def _write_prices(order: Order, lines: list[OrderLine], priced) -> None:
         order.priced_lines.sort(key=lambda line: line.pk or 0)
     order.total = priced.total
     order.price_column = priced.column
-    order.save(update_fields=["total", "price_column"])
+    if save_order:  # else the caller saves the order (with these fields) in the same transaction
+        order.save(update_fields=["total", "price_column"])

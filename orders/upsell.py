@@ -70,8 +70,13 @@ POOL_SECONDS = 600
 CATALOGUE_VERSION_KEY = "upsell:catalogue-version"
 
 
-def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Suggestion]:
+def suggest(
+    order: Order, *, limit: int = 4, on: date | None = None, taken: set[int] | None = None
+) -> list[Suggestion]:
     """Up to ``limit`` products to offer on ``order``, best first (see module doc).
+
+    ``taken``: the ids of the products on the order and offered on it, when the caller
+    has just read both (the order screen): not read again.
 
     The preferred pools (special, new, popular with the type: per client type; traditional:
     per client) are cached without the order's own exclusions and filtered here against
@@ -127,7 +132,7 @@ def suggest(order: Order, *, limit: int = 4, on: date | None = None) -> list[Sug
         Reason.TRADITIONAL: lambda n: _traditional(client, on, offerable, n),
         Reason.TYPE_POPULAR: lambda n: _type_popular(client, on, offerable, n),
     }
-    taken = _on_order(order)
+    taken = set(taken) if taken is not None else _on_order(order)
     pools: dict[str, list[Suggestion]] = {}
     for reason in PREFERENCE:
         kept = [s for s in cached[reason] if s.product.pk not in taken][:pool_size]

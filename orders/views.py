@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calls.flow import Step, first_unready_step, guard
+from calls.models import Call
 from calls.selectors import client_card
 from calls.views import own_call, step_url
 from clients.debt import check_debt, with_order
@@ -63,9 +64,12 @@ def call_order(call) -> Order | None:
     call has an order or two."""
     orders = list(Order.objects.filter(call=call).order_by("pk"))
     placed = [order for order in orders if order.status != Order.Status.DRAFT]
-    if placed:
-        return placed[-1]
-    return orders[0] if orders else None
+    order = placed[-1] if placed else (orders[0] if orders else None)
+    if order is not None:
+        order.call = call  # in hand: not read again
+        if order.client_id == call.client_id and Call.client.is_cached(call):
+            order.client = call.client  # with its type, column and manager when loaded
+    return order
 
 
 def _draft(request, call_id: int):
@@ -120,10 +124,11 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         debt = card.debt
     else:
         card, debt = None, check_debt(order.client)
-    on_screen = suggest(order) if stage == "entry" else None
-    offers = None
+    on_screen = offers = None
     if stage == "entry":
         offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+        taken = {line.product_id for line in lines} | {offer.product_id for offer in offers}
+        on_screen = suggest(order, taken=taken)  # lines and offers in hand
     context = {
         "call": call,
         "order": order,
@@ -136,15 +141,7 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         "nav_active": "console",
     }
     if stage == "entry":
-        context["suggestions"] = [
-            {
-                "product": s.product,
-                "reason": s.reason,
-                "label": UpsellOffer.Reason(s.reason).label,
-                "talking_point": s.talking_point,
-            }
-            for s in on_screen
-        ]
+        context["suggestions"] = _suggestions(on_screen)
         context["offers"] = offers
         try:
             context["hints"] = threshold_hints(
@@ -230,9 +227,14 @@ def search(request, call_id: int):
     )
 
 
-def _change_order(request, call_id: int, form_class, change, *, notices=None):
+def _change_order(
+    request, call_id: int, form_class, change, *, notices=None, lines_kept=False, rows=False
+):
     """Parse ``form_class``, apply ``change(order, cleaned_data)`` to the draft, re-render;
-    ``notices(order)`` says what the operator should know about a change that worked."""
+    ``notices(order)`` says what the operator should know about a change that worked.
+    ``lines_kept``: a change that left the lines as they were (no repricing) answers htmx
+    with the offers, the messages and the next-step row only; ``rows``: a change that
+    worked answers htmx with the rows it wrote (``_line_changed``), not the panel."""
     call, order, away = _draft(request, call_id)
     if away:
         return _away(request, away)
@@ -246,7 +248,44 @@ def _change_order(request, call_id: int, form_class, change, *, notices=None):
             errors = _error_messages(error)
         else:
             said = notices(order) if notices else []
+            if lines_kept and request.htmx and getattr(order, "priced_lines", None) is None:
+                return _offers_changed(request, call, order, notices=said)
+            if rows and request.htmx and getattr(order, "priced_lines", None):
+                return _line_changed(request, call, order, removed=[], notices=said, added=True)
     return _after_change(request, call, order, errors, notices=said)
+
+
+def _offers_changed(request, call, order, *, notices=()):
+    """An offer answered that changed no line: the offers, the messages and the next-step
+    row, out of band; the entry panel (lines, totals, credit, hints) stays as it is."""
+    offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+    on_order = set(order.lines.values_list("product_id", flat=True))
+    on_screen = suggest(order, taken=on_order | {offer.product_id for offer in offers})
+    context = {
+        "call": call,
+        "order": order,
+        "lines": on_order,  # the next-step row asks only whether there are lines
+        "offers": offers,
+        "suggestions": _suggestions(on_screen),
+        "upsell": upsell_status(order, suggestions=on_screen, offers=offers),
+        "notices": list(notices),
+        "oob": True,
+    }
+    response = render(request, "orders/entry.html#offers-change", context)
+    response["HX-Reswap"] = "none"
+    return response
+
+
+def _suggestions(on_screen) -> list[dict]:
+    return [
+        {
+            "product": s.product,
+            "reason": s.reason,
+            "label": UpsellOffer.Reason(s.reason).label,
+            "talking_point": s.talking_point,
+        }
+        for s in on_screen
+    ]
 
 
 @order_required
@@ -260,6 +299,7 @@ def add_line(request, call_id: int):
         AddLineForm,
         lambda order, data: services.set_line(order=order, by=request.user, **data),
         notices=_replaced_notice,
+        rows=True,
     )
 
 
@@ -289,8 +329,9 @@ def change_line(request, call_id: int, product_id: int):
         raise Http404(_("That line is not on this order."))
     form = LineForm(request.POST)
     errors = []
+    removing = form.is_valid() and form.cleaned_data["remove"]
     try:
-        if form.is_valid() and form.cleaned_data["remove"]:
+        if removing:
             order = services.remove_line(order=order, product=line.product, by=request.user)
         else:
             order = services.set_line(
@@ -301,7 +342,28 @@ def change_line(request, call_id: int, product_id: int):
             )
     except OrderError as error:
         errors = _error_messages(error)
+    if request.htmx and not errors and getattr(order, "priced_lines", None):
+        return _line_changed(request, call, order, removed=[product_id] if removing else [])
     return _after_change(request, call, order, errors)
+
+
+def _line_changed(request, call, order, *, removed, notices=(), added=False):
+    """A line added, edited or removed: the rows the repricing rewrote, a new row appended
+    (and the search emptied), the removed row taken out, the totals, the hints, the
+    messages, the offers and the next-step row, all out of band; the rest of the panel
+    (other rows) stays as it is (HX-Reswap: none)."""
+    context = _context(request, call, order, "entry", card=False, notices=list(notices))
+    new_lines = getattr(order, "new_lines", [])
+    context.update(
+        changed_lines=getattr(order, "rewritten_lines", []),
+        new_lines=new_lines,
+        first_lines=len(new_lines) == len(context["lines"]),  # "no lines yet" goes
+        removed=removed,
+        reset_search=added,  # the search emptied for the next product
+    )
+    response = render(request, "orders/entry.html#line-change", context)
+    response["HX-Reswap"] = "none"
+    return response
 
 
 @order_required
@@ -333,6 +395,7 @@ def answer_offer(request, call_id: int):
         call_id,
         OfferAnswerForm,
         lambda order, data: services.record_offer(order=order, by=request.user, **data).order,
+        lines_kept=True,
     )
 
 

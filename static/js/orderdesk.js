@@ -63,9 +63,12 @@
   // Order entry (orders/templates/orders/entry.html): remember what the request was about.
   var lastAdd = null;   // {q, product} of the last add-line request
   var takenOffer = null; // product id of the offer just taken
+  var lineEdited = false; // a line's quantity changed or the line removed
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.target.closest && event.target.closest("form");
     if (!form) return;
+    lineEdited = form.classList.contains("qty-form") || form.classList.contains("line-remove") ||
+      form.classList.contains("add-form");
     var product = form.querySelector('input[name="product"]');
     var search = document.getElementById("order-q");
     if (form.classList.contains("add-form") && product && search) {
@@ -79,6 +82,11 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var search = document.getElementById("order-q");
+    if (lineEdited && search) {
+      // the changed rows come back out of band: back to the search, as after the panel
+      lineEdited = false;
+      if (!focusInvalid(document)) search.focus();
+    }
     if (lastAdd && search && event.target.id !== "search-results") {
       var refused = document.querySelector('#order-main [role="alert"]');
       if (refused && !search.value) {

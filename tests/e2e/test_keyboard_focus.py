@@ -63,6 +63,35 @@ def test_refused_quantity_keeps_the_search_and_a_taken_offer_focuses_its_quantit
     expect(focused).to_have_count(1)
 
 
+def test_a_line_edit_swaps_its_row_and_the_totals_and_goes_back_to_the_search(page, customer):
+    # issue 10: a line edit answers with the rows and the totals out of band, not the panel
+    start(page, "1")
+    search = page.locator("#order-q")
+    expect(search).to_be_focused()
+    page.keyboard.type("гауда")
+    expect(page.locator("#search-results")).to_contain_text("Сыр Гауда 45%")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-lines")).to_contain_text("Сыр Гауда 45%")
+    page.keyboard.press("Alt+y")  # a taken offer: its line, its quantity focused
+    focused = page.locator(".order-lines input[name=quantity]:focus")
+    expect(focused).to_have_count(1)
+    order = Order.objects.get()
+    before = order.total
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-total")).not_to_have_text(re.compile(re.escape(f"{before:.2f}")))
+    expect(search).to_be_focused()
+    taken = order.lines.get(origin="upsell")
+    expect(page.locator(f"#line-{taken.product_id} input[name=quantity]")).to_have_value("3")
+    assert order.lines.get(pk=taken.pk).quantity == Decimal("3")
+    page.locator(f"#line-{taken.product_id} .line-remove button").click()
+    expect(page.locator(f"#line-{taken.product_id}")).to_have_count(0)
+    expect(page.locator("#order-lines")).to_contain_text("Сыр Гауда 45%")
+    assert list(order.lines.values_list("product__name", flat=True)) == ["Сыр Гауда 45%"]
+
+
 def test_call_back_time_error_focuses_the_field_and_quick_picks_fill_it(page, customer):
     start(page, "2")
     expect(page.locator("#step-panel")).to_have_attribute("data-step", "reference")

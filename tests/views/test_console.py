@@ -313,6 +313,25 @@ def test_step_query_count_does_not_grow_with_data(
         client.get(step(call, "purpose"), **HX)
 
 
+def test_identify_and_card_query_counts(
+    client, operator, retail_client, django_assert_max_num_queries
+):
+    # issue 10: numbers that can only go down (a previous call open: it is abandoned)
+    client.force_login(operator)
+    client.post(reverse("calls:start"), {"phone": "8 (495) 100-00-05"}, **HX)
+    with django_assert_max_num_queries(IDENTIFY_QUERIES):
+        response = client.post(reverse("calls:start"), {"phone": "8 (495) 100-00-05"}, **HX)
+    assert response.status_code == 200 and response["HX-Location"]
+    call = Call.objects.get(status=Call.Status.OPEN)
+    client.get(step(call, "purpose"))  # the card's cached parts
+    with django_assert_max_num_queries(CARD_QUERIES):
+        response = client.get(step(call, "purpose"))
+    assert response.status_code == 200 and 'id="client-card"' in response.content.decode()
+
+
+IDENTIFY_QUERIES, CARD_QUERIES = 8, 7
+
+
 def test_incoming_poll_redirects_to_a_popped_call(client, operator, retail_client):
     client.force_login(operator)
     assert client.get(reverse("calls:incoming"), **HX).status_code == 204
