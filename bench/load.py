@@ -1239,14 +1239,16 @@ class _Session:
             text = response.read().decode("utf-8", "replace")
         except OSError:
             self.conn.close()
-            self.stats.record(time.perf_counter() - started, ok=False, step=step)
+            self.stats.record(time.perf_counter() - started, ok=False, step=step, why="no answer")
             return 0, {}, ""
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
         status = response.status
-        self.stats.record(time.perf_counter() - started, ok=status < 400, step=step)
+        self.stats.record(
+            time.perf_counter() - started, ok=status < 400, step=step, why=f"HTTP {status}"
+        )
         return status, {k.lower(): v for k, v in response.getheaders()}, text
 
     def log_in(self, username: str) -> bool:
@@ -1283,15 +1285,17 @@ class _Stats:
         self.times: list[float] = []
         self.by_step: dict[str, list[float]] = defaultdict(list)
         self.errors = 0
+        self.failures: dict[str, int] = defaultdict(int)  # "step: why" → how many
         self.accepted = 0  # orders accepted: the walk went all the way
 
-    def record(self, seconds: float, *, ok: bool, step: str = "") -> None:
+    def record(self, seconds: float, *, ok: bool, step: str = "", why: str = "") -> None:
         with self.lock:
             self.times.append(seconds * 1000)
             if step:
                 self.by_step[step].append(seconds * 1000)
             if not ok:
                 self.errors += 1
+                self.failures[f"{step or 'walk'}: {why}"] += 1
 
 
 def _form_fields(html: str, form_id_or_action: str) -> dict:
@@ -1378,27 +1382,29 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
     _s, headers, _t = session.request("POST", f"{call}/purpose/", {"purpose": "order"}, hx=True)
     if "/order/" not in swap_target(headers):
         return  # routed to a manager (key client, debt): a shorter call
-    _s, _h, entry = session.request("GET", f"{call}/order/")
+    _s, _h, screen = session.request("GET", f"{call}/order/")
     for _i in range(3):
         term = rng.choice(terms)
         _s, _h, results = session.request("GET", f"{call}/order/search/?q={quote(term)}", hx=True)
         products = re.findall(r'name="product" value="(\d+)"', results)
         if products:
-            session.request(
+            _s, _h, screen = session.request(
                 "POST",
                 f"{call}/order/lines/",
                 {"product": rng.choice(products[:5]), "quantity": "2"},
                 hx=True,
             )
+    # The offers come with each answer (out of band), as the browser gets them; the panel
+    # is asked for again only when an answer carried none.
+    offer_form = r'name="product" value="(\d+)">\s*<input type="hidden" name="reason" value="(\w+)"'
     for _i in range(3):
-        _s, _h, panel = session.request("GET", f"{call}/order/", hx=True)
-        offer = re.search(
-            r'name="product" value="(\d+)">\s*<input type="hidden" name="reason" value="(\w+)"',
-            panel,
-        )
+        offer = re.search(offer_form, screen)
+        if not offer:
+            _s, _h, screen = session.request("GET", f"{call}/order/", hx=True)
+            offer = re.search(offer_form, screen)
         if not offer:
             break
-        session.request(
+        _s, _h, screen = session.request(
             "POST",
             f"{call}/order/offers/",
             {"product": offer.group(1), "reason": offer.group(2), "response": "declined"},
@@ -1420,34 +1426,44 @@ def _manager_walk(session: _Session, rng) -> None:
 
 
 def _stage(base: str, operators: int, seconds: float, max_requests: int, phones, terms):
+    """One stage: every simulated person signs in first (password hashing is deliberately
+    slow and would skew the stage), then all start together and run ``seconds``."""
     import threading
 
     stats = _Stats()
-    stop = time.monotonic() + seconds
+    signed_in = _Stats()  # the sign-ins, not counted in the stage's figures
     managers = max(1, operators // 4)
+    ready = threading.Barrier(operators + managers + 1)
+    clock = {}
 
     def worker(kind: str, n: int):
         rng = random.Random(BASE_SEED * 1000 + n)
-        session = _Session(base, stats)
+        session = _Session(base, signed_in)
         user = f"bench_op{n + 1:02d}" if kind == "op" else f"bench_mgr{11 + n:02d}"
-        if not session.log_in(user):
-            stats.record(0, ok=False)
+        ok = session.log_in(user)
+        ready.wait()
+        if not ok:
+            stats.record(0, ok=False, why=f"{user} could not sign in")
             return
-        while time.monotonic() < stop and len(stats.times) < max_requests:
+        session.stats = stats
+        while time.monotonic() < clock["stop"] and len(stats.times) < max_requests:
             try:
                 if kind == "op":
                     _operator_walk(session, rng.choice(phones), terms, rng)
                 else:
                     _manager_walk(session, rng)
-            except Exception:  # a broken walk is an error, never a silent stop
-                stats.record(0, ok=False)
+            except Exception as error:  # a broken walk is an error, never a silent stop
+                stats.record(0, ok=False, why=f"{type(error).__name__}: {error}"[:120])
                 session.conn.close()
 
     threads = [threading.Thread(target=worker, args=("op", i)) for i in range(operators)]
     threads += [threading.Thread(target=worker, args=("mgr", i)) for i in range(managers)]
-    started = time.monotonic()
     for t in threads:
         t.start()
+    clock["stop"] = time.monotonic() + 3600  # set for real once everyone is signed in
+    ready.wait()
+    started = time.monotonic()
+    clock["stop"] = started + seconds
     for t in threads:
         t.join(seconds + 30)
     elapsed = time.monotonic() - started
@@ -1462,6 +1478,7 @@ def _stage(base: str, operators: int, seconds: float, max_requests: int, phones,
         "p95": p(0.95),
         "errors": stats.errors,
         "accepted": stats.accepted,
+        "failures": dict(stats.failures),
         "steps": {
             step: (len(xs), _percentile(xs, 0.50), _percentile(xs, 0.95))
             for step, xs in sorted(stats.by_step.items())
@@ -1531,6 +1548,8 @@ def traffic_main(argv: list[str]) -> None:
         if args.steps:
             for step, (n, p50, p95) in r["steps"].items():
                 print(f"    {step:<46} {n:>6} {p50:>7.1f} {p95:>7.1f}")
+        for failure, n in sorted(r["failures"].items()):
+            print(f"    error ×{n}: {failure}")
         if r["p95"] < P95_TARGET_MS and (best is None or r["rps"] > best["rps"]):
             best = r
     if best:

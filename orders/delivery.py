@@ -58,17 +58,33 @@ class DeliveryTerms:
     far_ahead_confirmed: bool = False  # the operator checked a far delivery date with the client
 
 
-def proposed_terms(order: Order) -> DeliveryTerms:
+def _chosen(order: Order, field: str, choices: list | None):
+    """The order's address or receiver, taken from ``choices`` when it is among them."""
+    chosen_id = getattr(order, f"{field}_id")
+    if chosen_id is None:
+        return None
+    found = next((c for c in choices or () if c.pk == chosen_id), None)
+    return found or getattr(order, field)
+
+
+def proposed_terms(order: Order, *, addresses=None, receivers=None) -> DeliveryTerms:
     """What the delivery form starts with: the order's own terms where set, else our next
     delivery day, the first window, the client's default address and first authorised
-    receiver, and prepayment for prepayment-only clients (bank transfer otherwise)."""
+    receiver, and prepayment for prepayment-only clients (bank transfer otherwise).
+
+    ``addresses`` / ``receivers``: the client's addresses and authorised receivers when
+    already read (the form's choices), so they are not read again."""
     client = order.client
-    address = (
-        order.delivery_address
-        or client.addresses.filter(is_default=True).first()
-        or client.addresses.first()
-    )
-    receiver = order.receiver or client.contacts.filter(can_receive_goods=True).first()
+    if addresses is None:
+        default = client.addresses.filter(is_default=True).first() or client.addresses.first()
+    else:
+        default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
+    address = _chosen(order, "delivery_address", addresses) or default
+    if receivers is None:
+        first_receiver = client.contacts.filter(can_receive_goods=True).first()
+    else:
+        first_receiver = receivers[0] if receivers else None
+    receiver = _chosen(order, "receiver", receivers) or first_receiver
     default_payment = (
         Order.PaymentForm.PREPAYMENT
         if client.credit_limit == 0

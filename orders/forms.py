@@ -1,5 +1,7 @@
 """Admin forms for the catalogue and orders: parse and validate input only."""
 
+from functools import cached_property, partial
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext as _
@@ -193,13 +195,37 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args, client, windows, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["delivery_address"].queryset = client.addresses.all()
-        self.fields["receiver"].queryset = client.contacts.filter(can_receive_goods=True)
+        self._client = client
+        # The options are rendered from the lists below, read once and only when shown (the
+        # proposed terms pick from the same lists); the querysets validate what is posted.
+        for name, queryset, rows in (
+            ("delivery_address", client.addresses.all(), lambda: self.addresses),
+            (
+                "receiver",
+                client.contacts.filter(can_receive_goods=True),
+                lambda: self.receivers,
+            ),
+        ):
+            field = self.fields[name]
+            field.queryset = queryset
+            field.choices = partial(_options, field, rows)
         self.fields["delivery_window"].choices = [("", "—"), *((w, w) for w in windows)]
         if not client.client_type.is_regional:
             self.fields["fulfilment"].choices = [
                 c for c in Order.Fulfilment.choices if c[0] == Order.Fulfilment.DELIVERY
             ]
+
+    @cached_property
+    def addresses(self) -> list:
+        return list(self._client.addresses.all())
+
+    @cached_property
+    def receivers(self) -> list:
+        return list(self._client.contacts.filter(can_receive_goods=True))
+
+
+def _options(field, rows) -> list:
+    return [("", field.empty_label)] + [(row.pk, field.label_from_instance(row)) for row in rows()]
 
 
 class AcceptForm(forms.Form):

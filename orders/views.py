@@ -430,14 +430,19 @@ def delivery(request, call_id: int):
     client = order.client
     form_kwargs = {"client": client, "windows": delivery_windows()}
     if request.method == "GET":
-        form = DeliveryForm(initial=asdict(proposed_terms(order)), **form_kwargs)
+        form = DeliveryForm(**form_kwargs)
+        form.initial = asdict(
+            proposed_terms(order, addresses=form.addresses, receivers=form.receivers)
+        )
         return _render(request, call, order, "delivery", form=form)
     form = DeliveryForm(request.POST, **form_kwargs)
     errors = _form_errors(form) if not form.is_valid() else []
     far_ahead = False  # the far date's confirmation is asked for
     if not errors:
         try:
-            set_delivery(order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user)
+            stored = set_delivery(
+                order=order, terms=DeliveryTerms(**form.cleaned_data), by=request.user
+            )
         except StageNotReady as error:  # the offers or lines changed meanwhile
             return _to_stage(request, call, order, Stage(error.stage), error.messages)
         except DeliveryFarAhead as error:
@@ -448,9 +453,11 @@ def delivery(request, call_id: int):
         return _render(
             request, call, order, "delivery", form=form, errors=errors, far_ahead=far_ahead
         )
-    order.refresh_from_db()
+    # The row just written, with the client, call, address and receiver in hand (not read
+    # again for the read-back).
+    stored.call, stored.client = call, client
     if request.htmx:
-        return _review(request, call, order, push=True)
+        return _review(request, call, stored, push=True)
     return redirect("orders:review", call_id=call.pk)
 
 
