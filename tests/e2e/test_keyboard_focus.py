@@ -38,15 +38,20 @@ def start(page, purpose_key: str):
     page.keyboard.press(purpose_key)
 
 
+def type_line(page, term: str, product: str, quantity: str) -> None:
+    """Search, arrow down to the first result, type the quantity, Enter."""
+    page.keyboard.type(term)
+    expect(page.locator("#search-results")).to_contain_text(product)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type(quantity)
+    page.keyboard.press("Enter")
+
+
 def test_refused_quantity_keeps_the_search_and_a_taken_offer_focuses_its_quantity(page, customer):
     start(page, "1")
     search = page.locator("#order-q")
     expect(search).to_be_focused()
-    page.keyboard.type("гауда")
-    expect(page.locator("#search-results")).to_contain_text("Сыр Гауда 45%")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.type("-3")
-    page.keyboard.press("Enter")
+    type_line(page, "гауда", "Сыр Гауда 45%", "-3")
     expect(page.locator("#order-main [role=alert]")).to_be_visible()
     # the search text and its results are back, the focus on that product's quantity
     expect(search).to_have_value("гауда")
@@ -68,11 +73,7 @@ def test_a_line_edit_swaps_its_row_and_the_totals_and_goes_back_to_the_search(pa
     start(page, "1")
     search = page.locator("#order-q")
     expect(search).to_be_focused()
-    page.keyboard.type("гауда")
-    expect(page.locator("#search-results")).to_contain_text("Сыр Гауда 45%")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.type("2")
-    page.keyboard.press("Enter")
+    type_line(page, "гауда", "Сыр Гауда 45%", "2")
     expect(page.locator("#order-lines")).to_contain_text("Сыр Гауда 45%")
     page.keyboard.press("Alt+y")  # a taken offer: its line, its quantity focused
     focused = page.locator(".order-lines input[name=quantity]:focus")
