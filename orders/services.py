@@ -518,7 +518,9 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
         .select_related("client_type__default_price_column")
         .get(pk=order.client_id)
     )
-    order = _lock_order(order)
+    # The client is in hand (locked above); the delivery checks of require_stage read the
+    # address and the receiver, so they come with the order.
+    order = _lock_order(order, related=("delivery_address", "receiver"))
     order.client = client
     if order.idempotency_key == key:
         return order  # a concurrent request with this key got here first
@@ -599,10 +601,12 @@ def _parse_key(raw) -> uuid.UUID:
         raise OrderInvalid(_("The confirmation key is missing or malformed.")) from None
 
 
-def _lock_order(order: Order) -> Order:
+def _lock_order(
+    order: Order, related: tuple[str, ...] = ("client__client_type__default_price_column",)
+) -> Order:
     return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("client__client_type__default_price_column")
+        Order.objects.select_for_update(of=("self",))  # only the order row is locked
+        .select_related(*related)
         .get(pk=order.pk)
     )
 

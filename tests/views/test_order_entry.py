@@ -1359,7 +1359,7 @@ def test_the_accept_query_count(http, call, ready, django_assert_max_num_queries
     assert Order.objects.get(call=call).status == Order.Status.ACCEPTED
 
 
-ACCEPT_QUERIES = 20
+ACCEPT_QUERIES = 18
 
 
 def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call, ready):
