@@ -1404,7 +1404,7 @@ def test_delivery_more_than_two_weeks_ahead_asks_for_confirmation(
 
 # issue 10: numbers that can only go down (20 and 31 at the bench before: the address and
 # receiver lists read twice, the order read again after storing the terms).
-DELIVERY_QUERIES = {"page": 17, "stored": 27}
+DELIVERY_QUERIES = {"page": 16, "stored": 26}
 
 
 def test_the_delivery_step_query_counts(http, call, customer, ready, django_assert_max_num_queries):
