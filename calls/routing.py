@@ -144,10 +144,14 @@ class Pick:
 class Situation:
     """The facts routing looks at; each is one query at most, computed when first needed."""
 
-    def __init__(self, client: Client | None, purpose: str, on: date):
+    def __init__(
+        self, client: Client | None, purpose: str, on: date, debt: DebtCheck | None = None
+    ):
         self.client = client
         self.purpose = purpose
         self.on = on
+        if debt is not None:  # already checked by the caller (on the same day): not again
+            self.__dict__["debt"] = debt
 
     @cached_property
     def is_key(self) -> bool:
@@ -477,11 +481,21 @@ def _decide(rules: tuple[RoutingRule, ...], situation: Situation) -> Route:
     raise AssertionError("the last routing rule always applies")  # pragma: no cover
 
 
-def route_call(client: Client | None, purpose: str, *, on: date | None = None) -> Route:
-    """Decide who takes the call of ``client`` (``None``: unknown caller) about ``purpose``."""
+def route_call(
+    client: Client | None,
+    purpose: str,
+    *,
+    on: date | None = None,
+    debt: DebtCheck | None = None,
+) -> Route:
+    """Decide who takes the call of ``client`` (``None``: unknown caller) about ``purpose``.
+
+    ``debt``: the client's ``check_debt`` the caller already holds (same client, same
+    day, nothing added), so the debt rules do not ask the database again.
+    """
     if purpose not in Purpose.values:
         raise ValueError(f"unknown purpose {purpose!r}")
-    return _decide(ROUTING_RULES, Situation(client, purpose, on or timezone.localdate()))
+    return _decide(ROUTING_RULES, Situation(client, purpose, on or timezone.localdate(), debt))
 
 
 def route_nonstandard(client: Client | None, *, on: date | None = None) -> Route:

@@ -190,7 +190,8 @@ def _step_context(request, call: Call, step: str, **extra) -> dict:
     if step == Step.NEW_CLIENT:
         context.setdefault("form", NewClientForm())
     elif step in (Step.ROUTE, Step.ORDER) and call.purpose:
-        context["route"] = route_call(call.client, call.purpose)
+        card = context["card"]  # its debt check stands for the routing's (same day)
+        context["route"] = route_call(call.client, call.purpose, debt=card and card.debt)
         context["nonstandard"] = route_nonstandard(call.client)
         context["script"] = transfer_script(context["route"])
         context["nonstandard_script"] = transfer_script(context["nonstandard"])

@@ -4,12 +4,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client
+from clients.models import Client, Receivable
 from orderdesk.money import rub
 
 ZERO = Decimal("0.00")
@@ -50,22 +50,28 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
     on = on or timezone.localdate()
     money = DecimalField(max_digits=16, decimal_places=2)
     outstanding_expr = F("amount") - F("paid_amount")
-    debt = client.receivables.aggregate(
-        outstanding=Coalesce(
-            Sum(outstanding_expr, output_field=money), Value(ZERO), output_field=money
-        ),
-        overdue=Coalesce(
-            Sum(outstanding_expr, filter=Q(due_date__lt=on), output_field=money),
-            Value(ZERO),
-            output_field=money,
-        ),
-    )
-    open_orders = Order.objects.filter(client=client, status__in=Order.EXPOSURE_STATUSES)
+    # One query: the client's row with three scalar subqueries (receivables owed, of
+    # them overdue, and the open orders' total) — every step of the console asks this.
+    receivables = Receivable.objects.filter(client=OuterRef("pk")).order_by().values("client")
+    open_orders = Order.objects.filter(client=OuterRef("pk"), status__in=Order.EXPOSURE_STATUSES)
     if client.credit_limit == 0:  # prepayment only: prepaid orders are not credit
         open_orders = open_orders.exclude(payment_form=Order.PaymentForm.PREPAYMENT)
-    open_orders = open_orders.aggregate(
-        total=Coalesce(Sum("total", output_field=money), Value(ZERO), output_field=money)
-    )["total"]
+    open_orders = open_orders.order_by().values("client")
+
+    def total(qs, expr, **filters):
+        return Coalesce(
+            Subquery(qs.filter(**filters).annotate(s=Sum(expr, output_field=money)).values("s")),
+            Value(ZERO),
+            output_field=money,
+        )
+
+    rows = Client.objects.filter(pk=client.pk).values(
+        outstanding=total(receivables, outstanding_expr),
+        overdue=total(receivables, outstanding_expr, due_date__lt=on),
+        open_orders=total(open_orders, F("total")),
+    )[:1]
+    debt = next(iter(rows), {"outstanding": ZERO, "overdue": ZERO, "open_orders": ZERO})
+    open_orders = debt["open_orders"]
 
     return _verdict(
         outstanding=Decimal(debt["outstanding"]).quantize(ZERO),

@@ -26,3 +26,7 @@ class OrderdeskConfig(AppConfig):
         from orderdesk import inbox_badge
 
         inbox_badge.connect()  # the header's cached inbox counts dropped on any change
+
+        from orderdesk import presence
+
+        presence.connect()  # the header's cached own presence dropped on any change

@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 from orderdesk.inbox_badge import cached_inbox_count
 from orderdesk.models import StaffProfile
 from orderdesk.navigation import nav_items_for
+from orderdesk.presence import cached_own_profile
 
 
 def navigation(request):
@@ -19,6 +20,8 @@ def navigation(request):
     return {
         "nav_items": SimpleLazyObject(lambda: nav_items_for(user)),
         "inbox_count": SimpleLazyObject(count),
+        # The header's presence widget: from the shared cache, read only when shown.
+        "presence_profile": SimpleLazyObject(lambda: cached_own_profile(user)),
         "presence_choices": StaffProfile.Presence.choices,
         "absence_reasons": StaffProfile.AbsenceReason.choices,
     }

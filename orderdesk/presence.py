@@ -55,3 +55,43 @@ def set_presence(
     profile.full_clean()
     profile.save()
     return profile
+
+
+# --- the header's own presence, kept in the shared cache (issue 10) ------------------
+# Every full page shows the operator's presence widget (templates/base.html): one query
+# for the staff profile. The profile is kept per user under a version that any save or
+# delete of a staff profile bumps (on save and again on commit); a bulk ``update()``
+# sends no signal, so an entry lives at most ``PROFILE_SECONDS``. Display only: every
+# decision (routing, transfers) reads the profile from the database.
+
+PROFILE_VERSION_KEY = "presence:profile-version"
+PROFILE_SECONDS = 30
+_NO_PROFILE = "none"
+
+
+def cached_own_profile(user) -> StaffProfile | None:
+    """``user``'s staff profile for the header, or ``None`` when it has none."""
+    from django.core.cache import cache
+
+    from orderdesk import localcache
+
+    key = f"presence:profile:{localcache.version(PROFILE_VERSION_KEY)}:{user.pk}"
+    profile = cache.get(key)
+    if profile is None:
+        profile = StaffProfile.objects.filter(user_id=user.pk).first() or _NO_PROFILE
+        cache.set(key, profile, PROFILE_SECONDS)
+    return None if profile == _NO_PROFILE else profile
+
+
+def forget_profiles(**kwargs) -> None:
+    from orderdesk import localcache
+
+    localcache.bump(PROFILE_VERSION_KEY)
+    transaction.on_commit(lambda: localcache.bump(PROFILE_VERSION_KEY))
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(forget_profiles, sender=StaffProfile, dispatch_uid="presence-profile-save")
+    post_delete.connect(forget_profiles, sender=StaffProfile, dispatch_uid="presence-profile-del")

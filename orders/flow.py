@@ -47,7 +47,11 @@ class OrderState:
     def upsell(self):
         from orders.upsell import upsell_status
 
-        return upsell_status(self.order)
+        status = upsell_status(self.order)
+        # Kept on the order for the page drawn from it in the same request (views'
+        # _context for the delivery and review stages), so it is not counted twice.
+        self.order.upsell_checked = status
+        return status
 
     @cached_property
     def delivery_problems(self) -> list[str]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from calls import events as call_events
 from calls.models import Call, Purpose
 from calls.routing import Route, RouteRule, route_call
-from clients.debt import check_debt
+from clients.debt import check_debt, with_order
 from clients.models import Client
 from orders import events
 from orders.access import require_manager
@@ -87,8 +87,8 @@ def order_refusal(client: Client | None) -> OrderError | None:
     check = check_debt(client)
     if check.blocked:
         return OrderBlocked(check)
-    route: Route = route_call(client, Purpose.ORDER)
-    if route.rule in DEBT_RULES:  # the gate changed between the two reads
+    route: Route = route_call(client, Purpose.ORDER, debt=check)
+    if route.rule in DEBT_RULES:  # cannot happen with the same check; kept as a guard
         return OrderBlocked(check_debt(client))
     if route.rule != RouteRule.OPERATOR:
         return OrderNotForOperator(route)
@@ -518,7 +518,9 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
         .select_related("client_type__default_price_column")
         .get(pk=order.client_id)
     )
-    order = _lock_order(order)
+    # The client is in hand (locked above); the delivery checks of require_stage read the
+    # address and the receiver, so they come with the order.
+    order = _lock_order(order, related=("delivery_address", "receiver"))
     order.client = client
     if order.idempotency_key == key:
         return order  # a concurrent request with this key got here first
@@ -529,7 +531,11 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
         )
     # The client may have become key or lost its manager since the draft was opened: the
     # operator still takes no order from it (debt routes are left to the gate below).
-    route = route_call(client, Purpose.ORDER)
+    # The debt is read once, here under the client's lock: the draft being accepted is not
+    # counted yet, so the gate below adds its total to this same check (``with_order``).
+    today = timezone.localdate()
+    debt = check_debt(client, on=today)
+    route = route_call(client, Purpose.ORDER, on=today, debt=debt)
     if route.rule != RouteRule.OPERATOR and route.rule not in DEBT_RULES:
         raise OrderNotForOperator(route)
     if order.call_id:
@@ -553,7 +559,7 @@ def _accept_locked(order: Order, *, by, key: uuid.UUID, expected_total: Decimal)
             needed=upsell.required, answered=upsell.answered, message=upsell.message
         )
     require_stage(order, Stage.REVIEW, upsell=upsell, has_lines=True)  # delivery and payment
-    check = check_debt(client, adding=credit_exposure(order, priced.total))
+    check = with_order(debt, credit_exposure(order, priced.total))
     if check.blocked:
         raise OrderBlocked(check)
 
@@ -595,10 +601,12 @@ def _parse_key(raw) -> uuid.UUID:
         raise OrderInvalid(_("The confirmation key is missing or malformed.")) from None
 
 
-def _lock_order(order: Order) -> Order:
+def _lock_order(
+    order: Order, related: tuple[str, ...] = ("client__client_type__default_price_column",)
+) -> Order:
     return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("client__client_type__default_price_column")
+        Order.objects.select_for_update(of=("self",))  # only the order row is locked
+        .select_related(*related)
         .get(pk=order.pk)
     )
 

@@ -129,6 +129,9 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
         taken = {line.product_id for line in lines} | {offer.product_id for offer in offers}
         on_screen = suggest(order, taken=taken)  # lines and offers in hand
+        upsell = upsell_status(order, suggestions=on_screen, offers=offers)
+    else:  # the stage's guard just counted the offers on this order (orders.flow)
+        upsell = getattr(order, "upsell_checked", None) or upsell_status(order)
     context = {
         "call": call,
         "order": order,
@@ -137,7 +140,7 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
         "stages": ORDER_STAGES,
         "card": card,
         "debt_after": with_order(debt, services.pending_exposure(order)),
-        "upsell": upsell_status(order, suggestions=on_screen, offers=offers),
+        "upsell": upsell,
         "nav_active": "console",
     }
     if stage == "entry":

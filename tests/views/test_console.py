@@ -329,7 +329,7 @@ def test_identify_and_card_query_counts(
     assert response.status_code == 200 and 'id="client-card"' in response.content.decode()
 
 
-IDENTIFY_QUERIES, CARD_QUERIES = 8, 7
+IDENTIFY_QUERIES, CARD_QUERIES = 8, 5
 
 
 def test_incoming_poll_redirects_to_a_popped_call(client, operator, retail_client):

@@ -58,3 +58,28 @@ def test_presence_rejects_unknown_values_and_foreign_redirects(client):
 def test_presence_needs_post(client):
     client.force_login(make_staff(role=Role.MANAGER))
     assert client.get(reverse("presence")).status_code == 405
+
+
+def _header_presence(client) -> str:
+    html = client.get(reverse("home"), follow=True).content.decode()
+    form = html.split('id="presence-form"')[1].split("</form>")[0]
+    return form.split('class="presence-dot presence-')[1].split('"')[0]
+
+
+def test_the_header_shows_the_presence_from_the_cache_and_every_change(
+    client, django_assert_max_num_queries
+):
+    # issue 10: the header's own profile is kept in the shared cache, dropped on any save
+    user = make_staff(role=Role.MANAGER)
+    client.force_login(user)
+    assert _header_presence(client) == "available"
+    client.post(reverse("presence"), {"presence": "busy"})
+    assert _header_presence(client) == "busy"  # the save dropped the cached profile
+    profile = StaffProfile.objects.get(user=user)
+    profile.presence = "available"
+    profile.save()  # e.g. the admin
+    assert _header_presence(client) == "available"
+    with django_assert_max_num_queries(50) as warm:
+        _header_presence(client)
+    read = '"orderdesk_staffprofile"."presence"'  # the profile itself, not a join through it
+    assert not any(read in q["sql"] for q in warm.captured_queries)
