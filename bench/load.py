@@ -1234,12 +1234,11 @@ class _Session:
         step = _step_name(method, path, hx)
         started = time.perf_counter()
         try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except OSError:
+            response, text = self._send(method, path, body, headers)
+        except OSError as error:
             self.conn.close()
-            self.stats.record(time.perf_counter() - started, ok=False, step=step, why="no answer")
+            why = f"no answer ({type(error).__name__})"
+            self.stats.record(time.perf_counter() - started, ok=False, step=step, why=why)
             return 0, {}, ""
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
@@ -1250,6 +1249,24 @@ class _Session:
             time.perf_counter() - started, ok=status < 400, step=step, why=f"HTTP {status}"
         )
         return status, {k.lower(): v for k, v in response.getheaders()}, text
+
+    def _send(self, method: str, path: str, body, headers):
+        """One exchange; again on a new connection (twice at most) when the server had
+        closed the kept-alive one before answering (a worker recycled by ``max_requests``),
+        as browsers and HTTP libraries do. Nothing was answered, so nothing is sent twice
+        that the server saw (and a repeated acceptance is refused by its key anyway)."""
+        import http.client
+
+        for attempt in (1, 2, 3):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return response, response.read().decode("utf-8", "replace")
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.conn.close()
+                if attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
 
     def log_in(self, username: str) -> bool:
         import re
@@ -1520,6 +1537,12 @@ def traffic_main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="per stage (at most 300)")
     parser.add_argument("--max-requests", type=int, default=20000, help="per stage")
     parser.add_argument("--steps", action="store_true", help="p50/p95 per step of each stage")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="seconds of traffic first, not counted: every server process fills its caches",
+    )
     args = parser.parse_args(argv)
     if (urlsplit(args.url).hostname or "") not in LOCAL_HOSTS:
         sys.exit(f"refusing {args.url!r}: only 127.0.0.1 / localhost may be targeted")
@@ -1535,7 +1558,13 @@ def traffic_main(argv: list[str]) -> None:
         f"{'operators':>9} {'managers':>8} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
         f"{'p95 ms':>7} {'errors':>6} {'orders':>6}"
     )
-    for operators in [int(n) for n in args.operators.split(",") if n.strip()]:
+    stages = [int(n) for n in args.operators.split(",") if n.strip()]
+    if args.warmup > 0 and stages:
+        warm = _stage(
+            args.url, max(stages), min(args.warmup, 60.0), args.max_requests, phones, W.SEARCH_TERMS
+        )
+        print(f"(warm-up: {warm['requests']} requests in {args.warmup:g} s, not counted)")
+    for operators in stages:
         if not 0 < operators <= 20:
             sys.exit("operators per stage: 1…20 (bench_op01…20)")
         r = _stage(args.url, operators, seconds, args.max_requests, phones, W.SEARCH_TERMS)
