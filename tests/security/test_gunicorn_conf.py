@@ -43,3 +43,13 @@ def test_without_a_shared_cache_one_process_serves(monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
     cfg = _load(monkeypatch, WEB_CONCURRENCY="3")
     assert cfg.workers == 1 and cfg.threads >= 4
+
+
+def test_with_a_shared_cache_a_process_per_core_and_one(monkeypatch):
+    # the requests are CPU-bound Python: more processes or threads only queue for the cores
+    import multiprocessing
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    cfg = _load(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/1")
+    assert cfg.workers == min(multiprocessing.cpu_count() + 1, 8) and cfg.threads == 2
