@@ -129,7 +129,7 @@ def start_call(
     now = timezone.now()
     abandoned = _abandon_open_calls(operator, now=now, record=False)  # recorded below
 
-    client = find_client_by_phone(number)
+    client = find_client_by_phone(number, for_card=False)  # the card reads its own
     if client is None and task is not None and task.client_id is not None:
         client = task.client
     call = Call(

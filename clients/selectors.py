@@ -8,19 +8,21 @@ from clients.models import Client, ClientPhone, Receivable
 from clients.phones import normalize_phone
 
 
-def find_client_by_phone(raw: str) -> Client | None:
-    """The client with this number, written any common way; ``None`` if unknown or malformed."""
+def find_client_by_phone(raw: str, *, for_card: bool = True) -> Client | None:
+    """The client with this number, written any common way; ``None`` if unknown or malformed.
+
+    ``for_card``: with what the client card shows (type, price column, manager and their
+    presence) in the same query; ``False`` for the client row alone (identifying a call
+    needs no more, and the six-table join costs more to plan than to run at full scale)."""
     number = normalize_phone(raw)
     if number is None:
         return None
-    phone = (
-        ClientPhone.objects.select_related(
-            "client__client_type__default_price_column",
-            "client__manager__staff_profile",
-        )
-        .filter(number=number)
-        .first()
+    related = (
+        ("client__client_type__default_price_column", "client__manager__staff_profile")
+        if for_card
+        else ("client",)
     )
+    phone = ClientPhone.objects.select_related(*related).filter(number=number).first()
     return phone.client if phone else None
 
 

@@ -44,6 +44,18 @@ def test_found_client_comes_with_type_and_manager_loaded(client, django_assert_n
         assert found.manager.staff_profile.presence == "available"
 
 
+def test_identifying_reads_the_client_row_alone(client):
+    # issue 10: a call needs the client, not the card's six-table join
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = find_client_by_phone("8 (495) 123-45-67", for_card=False)
+    assert found == client and len(ctx.captured_queries) == 1
+    assert "clients_clienttype" not in ctx.captured_queries[0]["sql"]
+    assert find_client_by_phone("+7 499 000 00 00", for_card=False) is None
+
+
 @pytest.mark.parametrize(
     "raw", ["abc", "", None, "123", "7" * 200, "+7 495 123 45 678", "++--()", "8 (495)"]
 )
