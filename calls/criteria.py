@@ -857,10 +857,9 @@ def operators_for_manager(user, *, date_from: date, date_to: date):
 
 def _is_head(user) -> bool:
     from orderdesk.models import Department
+    from orderdesk.permissions import group_names
 
-    return (
-        user.groups.filter(name=Role.HEAD).exists() or Department.objects.filter(head=user).exists()
-    )
+    return Role.HEAD in group_names(user) or Department.objects.filter(head=user).exists()
 
 
 def criteria_operators(user, *, date_from: date, date_to: date):

@@ -125,6 +125,26 @@ def _period_query(kind: str, dates: tuple) -> str:
     return f"period={kind}"
 
 
+def _period_context(form, kind: str, date_from, date_to) -> dict:
+    """What every criteria page shows of its period: the form, the period buttons, the
+    dates and the query string that keeps them in links."""
+    return {
+        "form": form,
+        "period_kind": kind,
+        "period_choices": criteria.PeriodKind.CHOICES,
+        "date_from": date_from,
+        "date_to": date_to,
+        "period_query": _period_query(kind, (date_from, date_to)),
+    }
+
+
+def _page(request, template: str, context: dict):
+    """The whole page, or its ``#criteria-body`` for an htmx period or criterion switch."""
+    if request.htmx and not request.htmx.boosted:
+        return render(request, f"{template}#criteria-body", context)
+    return render(request, template, context)
+
+
 @require_GET
 def criteria_page(request):
     form, kind, (date_from, date_to), criterion = _parse(request)
@@ -134,7 +154,8 @@ def criteria_page(request):
         date_from=date_from, date_to=date_to, operators=operators, rows=rows
     )
     fmt = formatter(criterion)
-    period_query = _period_query(kind, (date_from, date_to))
+    period = _period_context(form, kind, date_from, date_to)
+    period_query = period["period_query"]
     trend = trend_chart(
         criteria.daily_trend(
             date_from=date_from, date_to=date_to, operators=operators, criterion=criterion
@@ -154,14 +175,10 @@ def criteria_page(request):
         title=_("%(criterion)s by operator") % {"criterion": criteria.criterion_label(criterion)},
         fmt=fmt,
     )
-    reasons = sorted({r for row in rows for r in row.offers_by_reason} | set())
+    reasons = sorted({r for row in rows for r in row.offers_by_reason})
     rules = sorted({r for row in rows for r in row.transfers_by_rule})
     context = {
-        "form": form,
-        "period_kind": kind,
-        "period_choices": criteria.PeriodKind.CHOICES,
-        "date_from": date_from,
-        "date_to": date_to,
+        **period,
         "criterion": criterion,
         "criterion_label": criteria.criterion_label(criterion),
         "columns": [(code, criteria.criterion_label(code)) for code in TABLE_CRITERIA],
@@ -171,12 +188,9 @@ def criteria_page(request):
         "by_operator": by_operator,
         "reasons": [(r, _reason_label(r)) for r in reasons],
         "rules": [(r, _rule_label(r)) for r in rules],
-        "period_query": period_query,
         "nav_active": "criteria",
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "calls/criteria/criteria.html#criteria-body", context)
-    return render(request, "calls/criteria/criteria.html", context)
+    return _page(request, "calls/criteria/criteria.html", context)
 
 
 def _reason_label(reason: str) -> str:
@@ -217,23 +231,16 @@ def operator_page(request, operator_id: int):
         for code in OPERATOR_PAGE_CRITERIA
     ]
     context = {
-        "form": form,
+        **_period_context(form, kind, date_from, date_to),
         "operator": operator,
         "row": row,
         "charts": charts,
         "columns": [(code, criteria.criterion_label(code)) for code in TABLE_CRITERIA],
-        "period_kind": kind,
-        "period_choices": criteria.PeriodKind.CHOICES,
-        "date_from": date_from,
-        "date_to": date_to,
         "reasons": [(r, _reason_label(r), v) for r, v in sorted(row.offers_by_reason.items())],
         "rules": [(r, _rule_label(r), n) for r, n in sorted(row.transfers_by_rule.items())],
-        "period_query": _period_query(kind, (date_from, date_to)),
         "nav_active": "criteria",
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "calls/criteria/operator.html#criteria-body", context)
-    return render(request, "calls/criteria/operator.html", context)
+    return _page(request, "calls/criteria/operator.html", context)
 
 
 @require_GET
@@ -248,20 +255,13 @@ def upsell_page(request):
         title=_("Offers accepted, top products"),
     )
     context = {
-        "form": form,
+        **_period_context(form, kind, date_from, date_to),
         "report": report,
         "chart": chart,
-        "period_kind": kind,
-        "period_choices": criteria.PeriodKind.CHOICES,
-        "date_from": date_from,
-        "date_to": date_to,
         "reasons": {r: _reason_label(r) for r in criteria.OFFER_REASONS},
-        "period_query": _period_query(kind, (date_from, date_to)),
         "nav_active": "upsell",
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "calls/criteria/upsell.html#criteria-body", context)
-    return render(request, "calls/criteria/upsell.html", context)
+    return _page(request, "calls/criteria/upsell.html", context)
 
 
 @require_POST

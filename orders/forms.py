@@ -195,20 +195,12 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args, client, windows, **kwargs):
         super().__init__(*args, **kwargs)
-        self._client = client
+        self.fields["delivery_address"].queryset = client.addresses.all()
+        self.fields["receiver"].queryset = client.contacts.filter(can_receive_goods=True)
         # The options are rendered from the lists below, read once and only when shown (the
         # proposed terms pick from the same lists); the querysets validate what is posted.
-        for name, queryset, rows in (
-            ("delivery_address", client.addresses.all(), lambda: self.addresses),
-            (
-                "receiver",
-                client.contacts.filter(can_receive_goods=True),
-                lambda: self.receivers,
-            ),
-        ):
-            field = self.fields[name]
-            field.queryset = queryset
-            field.choices = partial(_options, field, rows)
+        self.fields["delivery_address"].choices = partial(self._options, "delivery_address")
+        self.fields["receiver"].choices = partial(self._options, "receiver")
         self.fields["delivery_window"].choices = [("", "—"), *((w, w) for w in windows)]
         if not client.client_type.is_regional:
             self.fields["fulfilment"].choices = [
@@ -217,15 +209,17 @@ class DeliveryForm(forms.Form):
 
     @cached_property
     def addresses(self) -> list:
-        return list(self._client.addresses.all())
+        return list(self.fields["delivery_address"].queryset)
 
     @cached_property
     def receivers(self) -> list:
-        return list(self._client.contacts.filter(can_receive_goods=True))
+        return list(self.fields["receiver"].queryset)
 
-
-def _options(field, rows) -> list:
-    return [("", field.empty_label)] + [(row.pk, field.label_from_instance(row)) for row in rows()]
+    def _options(self, name: str) -> list:
+        field = self.fields[name]
+        rows = self.addresses if name == "delivery_address" else self.receivers
+        label = field.label_from_instance
+        return [("", field.empty_label), *((row.pk, label(row)) for row in rows)]
 
 
 class AcceptForm(forms.Form):
