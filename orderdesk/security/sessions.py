@@ -7,6 +7,7 @@ console left open at home still times out.
 """
 
 import time
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
@@ -56,12 +57,15 @@ class IdleTimeoutMiddleware:
 
 
 def end_all_sessions(user) -> int:
-    """Delete every unexpired session of ``user`` (all devices). Returns how many."""
+    """Delete every unexpired session of ``user`` (all devices). Returns how many.
+
+    Deleted through the session engine, so a cached copy (``cached_db``) goes too."""
+    engine = import_module(settings.SESSION_ENGINE)
     ended = 0
     user_id = str(user.pk)
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == user_id:
-            session.delete()
+            engine.SessionStore(session_key=session.session_key).delete()
             ended += 1
     return ended
 

@@ -99,6 +99,22 @@ def test_sign_out_everywhere_ends_every_session_of_the_person(finance):
     )
 
 
+def test_sign_out_everywhere_also_forgets_the_cached_sessions(settings):
+    """With the shared cache sessions are read from it (cached_db): ending them must
+    delete the cached copies too, or the other devices stay signed in."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    person = make_staff(role=Role.FINANCE, username="finance3")
+    laptop, phone = HttpClient(), HttpClient()
+    laptop.force_login(person)
+    phone.force_login(person)
+    assert phone.get(reverse(PAGE)).status_code == 200  # the session now in the cache
+
+    assert laptop.post(reverse("logout_everywhere")).status_code == 302
+
+    assert phone.get(reverse(PAGE)).status_code == 302
+    assert not Session.objects.exists()
+
+
 def test_sign_out_everywhere_is_post_only_and_in_the_header(client, finance):
     assert client.get(reverse("logout_everywhere")).status_code == 405
     html = client.get(reverse(PAGE)).content.decode()
