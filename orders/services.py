@@ -276,22 +276,30 @@ def record_offer(*, order: Order, product: Product, reason: str, response: str, 
         raise OrderInvalid(_("Unknown offer answer."))
     order = _lock_order(order)
     _require_draft(order)
-    offer = UpsellOffer.objects.filter(order=order, product=product).first()
+    # Every offer of the order, read under the lock: this one among them, and the rest in
+    # hand for the screen that answers (``order.offers_read``).
+    offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+    offer = next((o for o in offers if o.product_id == product.pk), None)
     if offer is not None:
         offer.order = order  # the locked, fresh order (no second read by the caller)
     was_accepted = offer is not None and offer.response == UpsellOffer.Response.ACCEPTED
     if offer is None:
         # A first answer counts only for a product the upsell would offer; the server
         # decides the reason, so neither lines already ordered nor a forged reason count.
-        suggestion = offerable_suggestion(order, product)
+        on_order = set(order.lines.order_by().values_list("product_id", flat=True))
+        taken = on_order | {o.product_id for o in offers}
+        suggestion = offerable_suggestion(order, product, taken=taken)
         if suggestion is None:
             raise OrderInvalid(
                 _("%(product)s cannot be offered on this order.") % {"product": product.name}
             )
         offer = UpsellOffer(order=order, product=product, reason=suggestion.reason)
+        offers.append(offer)
+        order.products_on_order = on_order  # the lines' products, for the answer's screen
     offer.response = response
     offer.answered_at = None if response == UpsellOffer.Response.PENDING else timezone.now()
     offer.save()
+    order.offers_read = offers
     if response != UpsellOffer.Response.PENDING:
         events.offer_answered(order=order, by=by, offer=offer)
     if order.call_id and response != UpsellOffer.Response.PENDING:

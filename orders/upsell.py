@@ -334,12 +334,15 @@ def _popularity(key: str, *, on: date, **orders) -> dict[int, int]:
 OFFER_POOL = 50  # how far down the suggestions an operator's offer may come from
 
 
-def offerable_suggestion(order: Order, product: Product) -> Suggestion | None:
+def offerable_suggestion(
+    order: Order, product: Product, *, taken: set[int] | None = None
+) -> Suggestion | None:
     """The suggestion for ``product`` if it may be offered on ``order`` now, else ``None``:
     only what ``suggest`` would propose counts as an offer (active, priced in the client's
     column, not on the order, not offered yet, and new / special / traditional / popular,
-    or from the assortment when those fall short)."""
-    return next((s for s in suggest(order, limit=OFFER_POOL) if s.product.pk == product.pk), None)
+    or from the assortment when those fall short). ``taken``: as for ``suggest``."""
+    suggestions = suggest(order, limit=OFFER_POOL, taken=taken)
+    return next((s for s in suggestions if s.product.pk == product.pk), None)
 
 
 def _diversify(pools: dict[str, list[Suggestion]], limit: int) -> list[Suggestion]:

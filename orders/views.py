@@ -261,8 +261,12 @@ def _change_order(
 def _offers_changed(request, call, order, *, notices=()):
     """An offer answered that changed no line: the offers, the messages and the next-step
     row, out of band; the entry panel (lines, totals, credit, hints) stays as it is."""
-    offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
-    on_order = set(order.lines.values_list("product_id", flat=True))
+    offers = getattr(order, "offers_read", None)  # read under the service's lock
+    if offers is None:
+        offers = list(order.offers.select_related("product").order_by("offered_at", "pk"))
+    on_order = getattr(order, "products_on_order", None)
+    if on_order is None:
+        on_order = set(order.lines.values_list("product_id", flat=True))
     on_screen = suggest(order, taken=on_order | {offer.product_id for offer in offers})
     context = {
         "call": call,
