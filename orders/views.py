@@ -159,10 +159,27 @@ def _context(request, call, order, stage: str, *, card=True, **extra) -> dict:
     return context
 
 
+# The stages whose templates have the ``#order-stage`` section (the step bar and the panel):
+# a move between them (``hx-target="#order-stage"``) swaps the section only, the call head
+# and the client card stay on the page and are not read again.
+SECTION_TARGET = "order-stage"
+SECTION_STAGES = {Stage.ENTRY.value, Stage.DELIVERY.value, Stage.REVIEW.value}
+
+
 def _render(request, call, order, stage: str, *, push: bool = False, **extra):
+    """The whole page; for htmx the ``#order-main`` console, or the ``#order-stage``
+    section when the request targets it (a move between the stages)."""
     template = f"orders/{stage}.html"
-    context = _context(request, call, order, stage, **extra)
-    response = render(request, f"{template}#order-main" if request.htmx else template, context)
+    section = bool(request.htmx) and request.htmx.target == SECTION_TARGET
+    if section and stage in SECTION_STAGES:
+        context = _context(request, call, order, stage, card=False, **extra)
+        response = render(request, f"{template}#order-stage", context)
+    else:
+        context = _context(request, call, order, stage, **extra)
+        response = render(request, f"{template}#order-main" if request.htmx else template, context)
+        if section:  # e.g. the done page, reached by a redirect: the whole console
+            response["HX-Retarget"] = "#order-main"
+            response["HX-Reswap"] = "outerHTML"
     if request.htmx and push:
         response["HX-Push-Url"] = reverse(f"orders:{stage}", args=[call.pk])
     return response

@@ -1,5 +1,6 @@
 """A whole order call in Chromium, by keyboard: identify, lines, offers, delivery, accept."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -81,6 +82,16 @@ def shop():
     return {"market": market, "manager": manager, "products": products}
 
 
+def assert_card_kept(page, url: str, current: str):
+    """The section was swapped, not the console: the card marked before is still there, one
+    console and one section, the step bar shows the stage and its URL was pushed."""
+    expect(page).to_have_url(re.compile(re.escape(url) + "$"))
+    expect(page.locator("#client-card[data-kept=yes]")).to_have_count(1)
+    expect(page.locator("#order-main")).to_have_count(1)
+    expect(page.locator("#order-stage")).to_have_count(1)
+    expect(page.locator(".steps .is-current")).to_contain_text(current)
+
+
 def test_whole_order_call_by_keyboard(page, shop):
     client = ClientFactory(
         name="ИП Васильева",
@@ -122,12 +133,29 @@ def test_whole_order_call_by_keyboard(page, shop):
         page.keyboard.press(key)
         expect(page.locator("#offers-answered")).to_have_text(str(answered + 1))
     screenshot(page, "order-offers-done")
+    # the stage moves swap the step bar and the panel only: the client card stays the same
+    # element (not re-read, not re-rendered) and each stage's URL is pushed
+    page.locator("#client-card").evaluate("card => { card.dataset.kept = 'yes'; }")
+    order_url = f"/calls/{Call.objects.get().pk}/order/"
     page.keyboard.press("F9")
     expect(page.locator("#order-panel")).to_have_attribute("data-stage", "delivery")
+    assert_card_kept(page, order_url + "delivery/", "Доставка и оплата")
     screenshot(page, "order-delivery")
+    page.locator("#order-panel").get_by_role("link", name="Товары и предложения").click()
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "entry")
+    assert_card_kept(page, order_url, "Товары и предложения")
+    page.keyboard.press("F9")
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "delivery")
     page.keyboard.press("F9")
     expect(page.locator("#order-panel")).to_have_attribute("data-stage", "review")
     expect(page.locator("#order-panel")).to_contain_text("Рижский рынок")
+    assert_card_kept(page, order_url + "review/", "Зачитать заказ")
+    page.locator("#order-panel").get_by_role("link", name="Доставка и оплата").click()
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "delivery")
+    assert_card_kept(page, order_url + "delivery/", "Доставка и оплата")
+    page.keyboard.press("F9")
+    expect(page.locator("#order-panel")).to_have_attribute("data-stage", "review")
+    assert_card_kept(page, order_url + "review/", "Зачитать заказ")
     screenshot(page, "order-review")
     page.keyboard.press("F9")
     expect(page.locator("#order-number")).to_contain_text("ЗК-")
