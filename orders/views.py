@@ -201,8 +201,8 @@ def _form_errors(form) -> list[str]:
 def entry(request, call_id: int):
     call = own_call(request, call_id)
     back = first_unready_step(call, Step.ORDER)
-    if back is not None:
-        return redirect(step_url(call, back))
+    if back is not None:  # htmx: a page swap, whatever part of the screen asked
+        return _go(request, step_url(call, back))
     order = call_order(call)
     if order is None:  # e.g. a call from before drafts were opened by the purpose step
         refusal = services.order_refusal(call.client)
@@ -211,9 +211,12 @@ def entry(request, call_id: int):
         context = {"call": call, "card": client_card(call.client), "nav_active": "console"}
         context.update(stage="entry", stages=ORDER_STAGES)
         template = "orders/start.html"
-        return render(request, f"{template}#order-main" if request.htmx else template, context)
+        response = render(request, f"{template}#order-main" if request.htmx else template, context)
+        if request.htmx and request.htmx.target == SECTION_TARGET:
+            response["HX-Retarget"], response["HX-Reswap"] = "#order-main", "outerHTML"
+        return response
     if order.status != Order.Status.DRAFT:
-        return redirect("orders:done", call_id=call.pk)
+        return _go(request, reverse("orders:done", args=[call.pk]))
     return _render(request, call, order, "entry")
 
 

@@ -1,6 +1,7 @@
 """Moves between the order stages swap the ``#order-stage`` section (the step bar and the
 panel) only: the call head and the client card stay on the page and are not read again."""
 
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -183,11 +184,21 @@ def test_a_section_move_to_the_accepted_order_shows_the_whole_console(http, call
     review = http.get(url("review", call))
     data = {"idempotency_key": accept_key(review), "expected_total": stored_total(call)}
     http.post(url("accept", call), data)
-    # htmx follows the entry's redirect to the done page, which has no section
-    response = http.get(url("entry", call), follow=True, **SECTION)
-    assert response.redirect_chain == [(url("done", call), 302)]
+    # the entry sends htmx to the done page with a page swap (no section there)
+    response = http.get(url("entry", call), **SECTION)
+    assert response.status_code == 200
+    assert json.loads(response["HX-Location"])["path"] == url("done", call)
+    # a done page reached by a redirect inside the section still takes the whole console
+    response = http.get(url("done", call), **SECTION)
     assert response["HX-Retarget"] == "#order-main" and response["HX-Reswap"] == "outerHTML"
     assert_console(response, "done")
+
+
+def test_a_section_move_on_a_call_without_a_draft_shows_the_whole_console(http, call):
+    Order.objects.filter(call=call).delete()
+    response = http.get(url("entry", call), **SECTION)
+    assert response["HX-Retarget"] == "#order-main" and response["HX-Reswap"] == "outerHTML"
+    assert 'id="order-main"' in text(response) and 'id="order-stage"' not in text(response)
 
 
 # --- other answers are unchanged -------------------------------------------------------
