@@ -15,6 +15,10 @@ class OrderdeskConfig(AppConfig):
         user_logged_in.connect(mark_signed_in, dispatch_uid="orderdesk_idle_timeout")
         user_logged_in.connect(remember_devices, dispatch_uid="orderdesk_two_factor_devices")
 
+        from orderdesk import localcache
+
+        localcache.connect()  # version tokens read once per request
+
         from orderdesk import permissions
 
         permissions.connect()  # cached permission sets dropped on any change

@@ -51,12 +51,55 @@ class LocalCopies:
 
 def version(key: str) -> str:
     """The current version token under ``key`` in the shared cache. A token, not a counter:
-    after a flush or an eviction the new one cannot match a copy kept from before."""
-    return cache.get_or_set(key, _token, None)
+    after a flush or an eviction the new one cannot match a copy kept from before.
+
+    During a request the tokens are read once: the first one asked for brings every
+    version key this process has used (one round trip instead of one per key and use),
+    and they hold for the rest of the request, like any other row read once."""
+    memo = getattr(_request, "versions", None)
+    if memo is None:  # outside a request (a job, a command, a test calling a function)
+        return _read(key)
+    token = memo.get(key)
+    if token is None:
+        if not memo and _known:
+            memo.update(cache.get_many(list(_known)))
+            token = memo.get(key)
+        if token is None:
+            token = memo[key] = _read(key)
+    return token
 
 
 def bump(key: str) -> None:
-    cache.set(key, _token(), None)
+    token = _token()
+    cache.set(key, token, None)
+    memo = getattr(_request, "versions", None)
+    if memo is not None:  # what this request reads next sees its own change
+        memo[key] = token
+
+
+def _read(key: str) -> str:
+    _known.add(key)
+    return cache.get_or_set(key, _token, None)
+
+
+_known: set[str] = set()  # the version keys this process has read
+_request = threading.local()  # the tokens read during the thread's current request
+
+
+def start_request(**kwargs) -> None:
+    _request.versions = {}
+
+
+def end_request(**kwargs) -> None:
+    _request.versions = None
+
+
+def connect() -> None:
+    from django.core.signals import got_request_exception, request_finished, request_started
+
+    request_started.connect(start_request, dispatch_uid="localcache-start")
+    request_finished.connect(end_request, dispatch_uid="localcache-end")
+    got_request_exception.connect(end_request, dispatch_uid="localcache-exception")
 
 
 def _token() -> str:

@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from orderdesk import localcache
+
 VERSION_KEY = "auth:perms-version"
 SECONDS = 600
 
@@ -23,34 +25,38 @@ class CachedModelBackend(ModelBackend):
     def _get_permissions(self, user_obj, obj, from_name):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        attr = f"_{from_name}_perm_cache"
-        if not hasattr(user_obj, attr):
-            version = cache.get_or_set(VERSION_KEY, 0, None)
-            key = f"auth:perms:{version}:{from_name}:{user_obj.pk}:{int(user_obj.is_superuser)}"
-            perms = cache.get(key)
-            if perms is None:
-                perms = super()._get_permissions(user_obj, obj, from_name)
-                cache.set(key, perms, SECONDS)
-            setattr(user_obj, attr, perms)
-        return getattr(user_obj, attr)
+        return _access(user_obj, from_name)
+
+
+_PARTS = {
+    "user": lambda user: ModelBackend._get_permissions(_BACKEND, user, None, "user"),
+    "group": lambda user: ModelBackend._get_permissions(_BACKEND, user, None, "group"),
+    "names": lambda user: frozenset(user.groups.values_list("name", flat=True)),
+}
+_BACKEND = ModelBackend()
+
+
+def _access(user, part: str):
+    """One of the user's own permissions, group permissions or group names, from one
+    cache entry read once per request and kept on the user object; a part not in it yet
+    is read from the database and added."""
+    access = getattr(user, "_orderdesk_access", None)
+    if access is None:
+        key = f"auth:access:{localcache.version(VERSION_KEY)}:{user.pk}:{int(user.is_superuser)}"
+        access = cache.get(key) or {}
+        user._orderdesk_access, user._orderdesk_access_key = access, key
+    if part not in access:
+        access[part] = _PARTS[part](user)
+        cache.set(user._orderdesk_access_key, access, SECONDS)
+    return access[part]
 
 
 def group_names(user) -> frozenset[str]:
-    """The names of ``user``'s groups (their roles), read once and cached like the
-    permission sets (same version key, so any change of a user's groups is seen at once);
-    kept on the user object for the rest of the request."""
+    """The names of ``user``'s groups (their roles), cached with the permission sets (same
+    version key, so any change of a user's groups is seen at once)."""
     if not user.is_authenticated:
         return frozenset()
-    names = getattr(user, "_orderdesk_group_names", None)
-    if names is None:
-        version = cache.get_or_set(VERSION_KEY, 0, None)
-        key = f"auth:groups:{version}:{user.pk}"
-        names = cache.get(key)
-        if names is None:
-            names = frozenset(user.groups.values_list("name", flat=True))
-            cache.set(key, names, SECONDS)
-        user._orderdesk_group_names = names
-    return names
+    return _access(user, "names")
 
 
 def forget_permissions(**kwargs) -> None:
@@ -58,15 +64,8 @@ def forget_permissions(**kwargs) -> None:
         {"last_login"}
     ):
         return  # a sign-in changes no permission
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, 1, None)
-
-    bump()
-    transaction.on_commit(bump)
+    localcache.bump(VERSION_KEY)
+    transaction.on_commit(lambda: localcache.bump(VERSION_KEY))
 
 
 def connect() -> None:

@@ -12,6 +12,7 @@ def _english_and_fast(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     localcache.copies.clear()  # the process-local copies of cached entries
+    localcache.end_request()  # no version tokens left over from another test's request
 
 
 @pytest.fixture(autouse=True)
