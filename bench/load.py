@@ -1214,7 +1214,9 @@ class _Session:
         self.cookies: dict[str, str] = {}
         self.stats = stats
 
-    def request(self, method: str, path: str, data: dict | None = None, *, hx: bool = False):
+    def request(self, method: str, path: str, data: dict | None = None, *, hx: bool | str = False):
+        """``hx``: an htmx request; a string also names its target (``HX-Target``), as the
+        browser sends it (the order stages answer only their section to ``order-stage``)."""
         from urllib.parse import urlencode
 
         headers = {
@@ -1231,7 +1233,9 @@ class _Session:
                 headers["X-CSRFToken"] = self.cookies["csrftoken"]
         if hx:
             headers["HX-Request"] = "true"
-        step = _step_name(method, path, hx)
+        if isinstance(hx, str):
+            headers["HX-Target"] = hx
+        step = _step_name(method, path, bool(hx))
         started = time.perf_counter()
         try:
             response, text = self._send(method, path, body, headers)
@@ -1427,9 +1431,10 @@ def _operator_walk(session: _Session, phone: str, terms: list[str], rng) -> None
             {"product": offer.group(1), "reason": offer.group(2), "response": "declined"},
             hx=True,
         )
-    _s, _h, delivery = session.request("GET", f"{call}/order/delivery/", hx=True)
+    # entry → delivery → read-back swap the stage section only (hx-target="#order-stage")
+    _s, _h, delivery = session.request("GET", f"{call}/order/delivery/", hx="order-stage")
     fields = _form_fields(delivery, "/order/delivery/")
-    _s, _h, review = session.request("POST", f"{call}/order/delivery/", fields, hx=True)
+    _s, _h, review = session.request("POST", f"{call}/order/delivery/", fields, hx="order-stage")
     fields = _form_fields(review, "/order/accept/")
     if fields.get("expected_total"):
         _s, headers, _t = session.request("POST", f"{call}/order/accept/", fields, hx=True)
