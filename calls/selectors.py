@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -16,12 +15,11 @@ from calls.routing import RouteRule
 from clients.debt import DebtCheck, check_debt
 from clients.models import Client, ClientType
 from clients.selectors import client_status
-from orderdesk import localcache
 from orderdesk.models import Department
 from orderdesk.presence import effective_presence, is_available
 from orders.models import Order, Product
-from orders.selectors import last_orders, recent_orders_for, traditional_products
-from orders.upsell import CATALOGUE_VERSION_KEY
+from orders.selectors import last_orders, recent_orders_for
+from orders.upsell import traditional_ranking
 
 LAST_ORDERS = 5
 TRADITIONAL_PRODUCTS = 5
@@ -83,24 +81,10 @@ def client_card(client: Client, *, on: date | None = None) -> ClientCard:
     )
 
 
-TRADITIONAL_SECONDS = 600  # as the upsell's pools (orders.upsell.POOL_SECONDS)
-
-
 def card_traditional_products(client: Client, *, on: date) -> list[Product]:
-    """The first traditional products for the card, kept in the shared cache like the
-    upsell's: the key names the catalogue version, the client's last order and the day, so
-    an accepted order, a catalogue change or midnight reads them afresh (the ranking walks
-    the client's order lines of six months: the card's dearest query)."""
-    stamp = client.last_order_at.timestamp() if client.last_order_at else 0
-    version = localcache.version(CATALOGUE_VERSION_KEY)
-    key = f"card:traditional:{version}:{client.pk}:{stamp}:{on.isoformat()}"
-    products = cache.get(key)
-    if products is None:
-        products = list(
-            traditional_products(client, on=on).select_related("category")[:TRADITIONAL_PRODUCTS]
-        )
-        cache.set(key, products, TRADITIONAL_SECONDS)
-    return products
+    """The first traditional products for the card: the head of the ranking the upsell
+    offers from too (``orders.upsell.traditional_ranking``, in the shared cache)."""
+    return traditional_ranking(client, on=on).products[:TRADITIONAL_PRODUCTS]
 
 
 # --- the inbox ----------------------------------------------------------------------

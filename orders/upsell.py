@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
@@ -123,7 +123,11 @@ def suggest(
         localcache.copies.set(type_key, type_pools, POOL_SECONDS)
     traditional = cache.get(client_key)  # per client: the shared cache only
     if traditional is None:
-        traditional = _traditional(client, on, cached_offerable, POOL_KEPT)
+        ranking = traditional_ranking(client, on=on)  # the card's, usually in the cache
+        if ranking.cut:  # more than it keeps: the offerable ones exactly, from SQL
+            traditional = _traditional(client, on, cached_offerable, POOL_KEPT)
+        else:
+            traditional = [_traditional_suggestion(p) for p in ranking.products if p.offerable]
         cache.set(client_key, traditional, POOL_SECONDS)
     cached = {**type_pools, Reason.TRADITIONAL: traditional}
     sources = {
@@ -205,19 +209,58 @@ def _new(on: date, offerable, n: int) -> list[Suggestion]:
 
 def _traditional(client, on: date, offerable, n: int) -> list[Suggestion]:
     traditional = traditional_products(client, on=on, among=Product.objects.filter(offerable()))
-    return [
-        Suggestion(
-            product=p,
-            reason=Reason.TRADITIONAL,
-            talking_point=ngettext(
-                "The client took it in %(count)d order over the last six months.",
-                "The client took it in %(count)d orders over the last six months.",
-                p.times_ordered,
-            )
-            % {"count": p.times_ordered},
+    return [_traditional_suggestion(p) for p in traditional[:n]]
+
+
+def _traditional_suggestion(product: Product) -> Suggestion:
+    return Suggestion(
+        product=product,
+        reason=Reason.TRADITIONAL,
+        talking_point=ngettext(
+            "The client took it in %(count)d order over the last six months.",
+            "The client took it in %(count)d orders over the last six months.",
+            product.times_ordered,
         )
-        for p in traditional[:n]
-    ]
+        % {"count": product.times_ordered},
+    )
+
+
+@dataclass(frozen=True)
+class TraditionalRanking:
+    products: list[Product]  # best first, each with times_ordered, quantity_ordered, offerable
+    cut: bool  # the client has more traditional products than are kept
+
+
+RANKING_KEPT = POOL_KEPT
+
+
+def traditional_ranking(client, *, on: date) -> TraditionalRanking:
+    """The client's traditional products (``orders.selectors.traditional_products``), the
+    first ``RANKING_KEPT``, each marked ``offerable`` (active and priced in the client's
+    column), in the shared cache: the client card shows the first few and the upsell offers
+    the offerable ones, from one walk over the client's order lines of six months (the
+    card's dearest query). The key names the catalogue version, the client's type and last
+    order and the day, so a catalogue change, an accepted order or midnight reads afresh."""
+    version = localcache.version(CATALOGUE_VERSION_KEY)
+    stamp = client.last_order_at.timestamp() if client.last_order_at else 0
+    key = f"upsell:ranking:{version}:{client.pk}:{client.client_type_id}:{stamp}:{on.isoformat()}"
+    ranking = cache.get(key)
+    if ranking is None:
+        priced = ProductPrice.objects.filter(
+            product_id=OuterRef("pk"), column__client_types__id=client.client_type_id
+        )
+        rows = list(
+            traditional_products(client, on=on)
+            .select_related("category")
+            .annotate(
+                offerable=ExpressionWrapper(
+                    Q(is_active=True) & Q(Exists(priced)), output_field=BooleanField()
+                )
+            )[: RANKING_KEPT + 1]
+        )
+        ranking = TraditionalRanking(products=rows[:RANKING_KEPT], cut=len(rows) > RANKING_KEPT)
+        cache.set(key, ranking, POOL_SECONDS)
+    return ranking
 
 
 def _type_popular(client, on: date, offerable, n: int) -> list[Suggestion]:

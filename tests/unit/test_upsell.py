@@ -442,3 +442,77 @@ def test_forgetting_the_pools_bumps_again_when_the_transaction_commits(
     assert during != before and len(callbacks) == 1
     callbacks[0]()
     assert localcache.version(CATALOGUE_VERSION_KEY) not in (before, during)
+
+
+# --- the traditional ranking shared with the client card (issue 10) -------------------
+
+
+def _traditional_mix(client):
+    """Traditional products of every kind: offerable, inactive, not priced for the client."""
+    kept = [priced(name=f"Товар {i}") for i in range(4)]
+    inactive = priced(name="Снят", is_active=False)
+    unpriced = ProductFactory(name="Без цены")
+    ProductPriceFactory(product=unpriced, column=PriceColumnFactory(code="vip"))
+    for _ in range(3):
+        placed(client, kept[0], inactive, unpriced)
+    placed(client, kept[1], kept[2])
+    placed(client, kept[3])
+    return kept, inactive, unpriced
+
+
+def test_the_ranking_marks_what_may_be_offered_and_the_card_shows_its_head(order):
+    from calls.selectors import TRADITIONAL_PRODUCTS, card_traditional_products
+    from orders.upsell import traditional_ranking
+
+    kept, inactive, unpriced = _traditional_mix(order.client)
+
+    ranking = traditional_ranking(order.client, on=TODAY)
+
+    assert not ranking.cut
+    marks = {p.pk: p.offerable for p in ranking.products}
+    assert marks == {**{p.pk: True for p in kept}, inactive.pk: False, unpriced.pk: False}
+    card = card_traditional_products(order.client, on=TODAY)
+    assert card == ranking.products[:TRADITIONAL_PRODUCTS]
+    assert inactive in card and unpriced in card  # what the client usually orders, all of it
+
+
+def test_the_traditional_pool_from_the_ranking_is_the_exact_one(order, monkeypatch):
+    from django.core.cache import cache
+
+    from orders import upsell
+
+    _traditional_mix(order.client)
+    real = upsell.traditional_ranking
+
+    def cut(client, *, on):  # forces the exact SQL pool, as for a client with many products
+        return upsell.TraditionalRanking(products=real(client, on=on).products, cut=True)
+
+    monkeypatch.setattr(upsell, "traditional_ranking", cut)
+    exact = suggest(order, limit=10)
+    cache.clear()
+    monkeypatch.setattr(upsell, "traditional_ranking", real)
+    real(order.client, on=TODAY)  # the card read it
+
+    with CaptureQueriesContext(connection) as ctx:
+        from_ranking = suggest(order, limit=10)
+
+    assert Reason.TRADITIONAL in reasons(exact)
+    assert [(s.product, s.reason, s.talking_point) for s in from_ranking] == [
+        (s.product, s.reason, s.talking_point) for s in exact
+    ]
+    assert not any("times_ordered" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_cut_ranking_reads_the_offerable_pool_exactly(order, monkeypatch):
+    from orders import upsell
+
+    kept, inactive, unpriced = _traditional_mix(order.client)
+    monkeypatch.setattr(upsell, "RANKING_KEPT", 2)  # the two unofferable ones fill it
+
+    ranking = upsell.traditional_ranking(order.client, on=TODAY)
+    with CaptureQueriesContext(connection) as ctx:
+        suggestions = suggest(order, limit=10)
+
+    assert ranking.cut and len(ranking.products) == 2
+    assert any("times_ordered" in q["sql"] for q in ctx.captured_queries)  # exactly, from SQL
+    assert [s.product for s in suggestions if s.reason == Reason.TRADITIONAL][:2] == kept[:2]
