@@ -503,7 +503,7 @@ def review(request, call_id: int):
 @order_required
 @require_POST
 def accept(request, call_id: int):
-    call = own_call(request, call_id)
+    call = own_call(request, call_id, related=())  # the order carries the client
     back = first_unready_step(call, Step.ORDER)
     if back is not None:  # e.g. the call was wrapped up or transferred meanwhile
         messages.error(request, guard(call, Step.ORDER))
