@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calls.flow import Step, first_unready_step, guard
-from calls.models import Call
+from calls.models import Call, Transfer
 from calls.selectors import client_card
 from calls.views import own_call, step_url
 from clients.debt import check_debt, with_order
@@ -62,14 +63,36 @@ STAGE_URLS = {stage: f"orders:{stage.value}" for stage in Stage}
 def call_order(call) -> Order | None:
     """The call's order: the (latest) one placed, else its (first) draft. One query: a
     call has an order or two."""
-    orders = list(Order.objects.filter(call=call).order_by("pk"))
-    placed = [order for order in orders if order.status != Order.Status.DRAFT]
-    order = placed[-1] if placed else (orders[0] if orders else None)
+    order = _the_order(list(Order.objects.filter(call=call).order_by("pk")))
     if order is not None:
         order.call = call  # in hand: not read again
         if order.client_id == call.client_id and Call.client.is_cached(call):
             order.client = call.client  # with its type, column and manager when loaded
     return order
+
+
+def _the_order(orders: list[Order]) -> Order | None:
+    placed = [order for order in orders if order.status != Order.Status.DRAFT]
+    return placed[-1] if placed else (orders[0] if orders else None)
+
+
+def own_call_and_order(request, call_id: int) -> tuple[Call, Order | None]:
+    """The operator's own call (``own_call``: someone else's is a 404) and its order
+    (``call_order``), both in one query when the call has an order, which every order step
+    after the purpose has; the order comes with its client, type and price column."""
+    orders = list(
+        Order.objects.filter(call_id=call_id, call__operator=request.user)
+        .select_related("call", "client__client_type__default_price_column")
+        .annotate(call_transferred=Exists(Transfer.objects.filter(call=OuterRef("call_id"))))
+        .order_by("pk")
+    )
+    if not orders:
+        return own_call(request, call_id, related=()), None
+    call = orders[0].call
+    call.was_transferred = orders[0].call_transferred  # read for the steps' guards
+    order = _the_order(orders)
+    order.call = call
+    return call, order
 
 
 def _draft(request, call_id: int):
@@ -81,11 +104,10 @@ def _draft(request, call_id: int):
     order is accepted that order is returned: the pages send the operator to the done page
     and the services refuse any change.
     """
-    call = own_call(request, call_id, related=())  # the order carries the client
+    call, order = own_call_and_order(request, call_id)
     back = first_unready_step(call, Step.ORDER)
     if back is not None:
         return call, None, redirect(step_url(call, back))
-    order = call_order(call)
     if order is None:
         return call, None, _go(request, reverse("orders:entry", args=[call.pk]))
     return call, order, None
@@ -503,12 +525,11 @@ def review(request, call_id: int):
 @order_required
 @require_POST
 def accept(request, call_id: int):
-    call = own_call(request, call_id, related=())  # the order carries the client
+    call, order = own_call_and_order(request, call_id)
     back = first_unready_step(call, Step.ORDER)
     if back is not None:  # e.g. the call was wrapped up or transferred meanwhile
         messages.error(request, guard(call, Step.ORDER))
         return _go(request, step_url(call, back))
-    order = call_order(call)
     if order is None:
         raise Http404(_("This call has no order."))
     form = AcceptForm(request.POST)

@@ -1324,7 +1324,7 @@ def test_the_order_pages_query_counts(http, call, ready, stage, django_assert_ma
 # Queries per step with the caches warm (the rule book, the suggestion pools and the
 # permissions): numbers that can only go down (bench/run.py measured 42 queries for an
 # added line before issue 10; 18, 18, 28 and 21 here before its second round).
-STEP_QUERIES = {"add line": 15, "change line": 15, "answer offer": 20, "entry page": 12}
+STEP_QUERIES = {"add line": 14, "change line": 14, "answer offer": 19, "entry page": 12}
 
 
 def test_the_order_steps_query_counts(http, call, catalogue, django_assert_max_num_queries):
@@ -1359,7 +1359,7 @@ def test_the_accept_query_count(http, call, ready, django_assert_max_num_queries
     assert Order.objects.get(call=call).status == Order.Status.ACCEPTED
 
 
-ACCEPT_QUERIES = 18
+ACCEPT_QUERIES = 17
 
 
 def test_review_is_a_script_with_the_total_in_words_and_the_delivery(http, call, ready):
@@ -1404,7 +1404,7 @@ def test_delivery_more_than_two_weeks_ahead_asks_for_confirmation(
 
 # issue 10: numbers that can only go down (20 and 31 at the bench before: the address and
 # receiver lists read twice, the order read again after storing the terms).
-DELIVERY_QUERIES = {"page": 16, "stored": 26}
+DELIVERY_QUERIES = {"page": 12, "stored": 22}
 
 
 def test_the_delivery_step_query_counts(http, call, customer, ready, django_assert_max_num_queries):

@@ -50,7 +50,7 @@ CONSOLE = {**HX, "HTTP_HX_TARGET": "order-main"}
 
 # Queries of a move between the stages with the caches warm: numbers that can only go down
 # (the #order-main answers, without the client card's reads: DELIVERY_QUERIES).
-SECTION_QUERIES = {"page": 12, "stored": 21, "back": 11}
+SECTION_QUERIES = {"page": 9, "stored": 17, "back": 11}
 
 
 def assert_section(response, stage: str) -> str:
