@@ -244,6 +244,9 @@ def traditional_ranking(client, *, on: date) -> TraditionalRanking:
     version = localcache.version(CATALOGUE_VERSION_KEY)
     stamp = client.last_order_at.timestamp() if client.last_order_at else 0
     key = f"upsell:ranking:{version}:{client.pk}:{client.client_type_id}:{stamp}:{on.isoformat()}"
+    held = client.__dict__.get("_traditional_ranking")
+    if held is not None and held[0] == key:
+        return held[1]  # the card and the upsell of one page ask for it twice
     ranking = cache.get(key)
     if ranking is None:
         priced = ProductPrice.objects.filter(
@@ -260,6 +263,7 @@ def traditional_ranking(client, *, on: date) -> TraditionalRanking:
         )
         ranking = TraditionalRanking(products=rows[:RANKING_KEPT], cut=len(rows) > RANKING_KEPT)
         cache.set(key, ranking, POOL_SECONDS)
+    client._traditional_ranking = (key, ranking)
     return ranking
 
 

@@ -516,3 +516,20 @@ def test_a_cut_ranking_reads_the_offerable_pool_exactly(order, monkeypatch):
     assert ranking.cut and len(ranking.products) == 2
     assert any("times_ordered" in q["sql"] for q in ctx.captured_queries)  # exactly, from SQL
     assert [s.product for s in suggestions if s.reason == Reason.TRADITIONAL][:2] == kept[:2]
+
+
+def test_the_ranking_is_asked_of_the_cache_once_per_client_object(order):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from orders.upsell import traditional_ranking
+
+    _traditional_mix(order.client)
+    first = traditional_ranking(order.client, on=TODAY)
+    with mock.patch.object(cache, "get", wraps=cache.get) as get:
+        again = traditional_ranking(order.client, on=TODAY)  # the card, then the upsell
+        fresh = traditional_ranking(type(order.client).objects.get(pk=order.client.pk), on=TODAY)
+    assert again is first and [p.pk for p in fresh.products] == [p.pk for p in first.products]
+    ranking_reads = [c for c in get.call_args_list if "upsell:ranking" in str(c.args[0])]
+    assert len(ranking_reads) == 1  # the fresh object only
