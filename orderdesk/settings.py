@@ -193,15 +193,11 @@ STORAGES = {
     },
 }
 
-# Sessions are stored in the database; with the shared cache (REDIS_URL) they are read from
-# it too (``cached_db``: one query less per request, written through to both). Without a
-# shared cache every worker would keep its own copy, and a session ended on one would live
-# on in the others: local memory never holds sessions.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions in the database. Not ``cached_db``, though it saves a query per request: a
+# request in flight can write its cached copy back just after "log out everywhere" deleted
+# it (database first, cache second), and the device would stay signed in from the cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Sign-out after this many seconds without activity (default 8 hours); the stored session
 # expires with it. The console's background poll is not activity.
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(8 * 3600)))
