@@ -106,8 +106,8 @@ def _draft(request, call_id: int):
     """
     call, order = own_call_and_order(request, call_id)
     back = first_unready_step(call, Step.ORDER)
-    if back is not None:
-        return call, None, redirect(step_url(call, back))
+    if back is not None:  # htmx: a page swap, whatever part of the screen asked
+        return call, None, _go(request, step_url(call, back))
     if order is None:
         return call, None, _go(request, reverse("orders:entry", args=[call.pk]))
     return call, order, None

@@ -259,3 +259,18 @@ def test_the_section_query_counts(http, call, customer, ready, django_assert_max
         assert_section(http.post(url("delivery", call), data, **SECTION), "review")
     with django_assert_max_num_queries(SECTION_QUERIES["back"]):
         assert_section(http.get(url("entry", call), **SECTION), "entry")
+
+
+@pytest.mark.parametrize("stage", ["delivery", "review"])
+def test_a_section_move_on_a_call_that_ended_swaps_the_page_not_the_section(
+    http, call, ready, stage
+):
+    # the call was wrapped up meanwhile (another tab): the wrap-up screen is a whole page
+    # (HX-Location), never a console nested in the section
+    from calls.models import Call
+
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.CLOSED)
+    response = http.get(url(stage, call), **SECTION)
+    assert response.status_code == 200 and "HX-Location" in response
+    assert "/order/" not in json.loads(response["HX-Location"])["path"]
+    assert 'id="order-stage"' not in text(response)
