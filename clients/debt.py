@@ -73,9 +73,9 @@ def _sums_sql(prepayment_excluded: bool) -> str:
     orders = connection.ops.quote_name(Order._meta.db_table)
     owed = f"{name(Receivable, 'amount')} - {name(Receivable, 'paid_amount')}"
     mine = f"{name(Receivable, 'client')} = %(client)s"
-    open_orders = (
-        f"{name(Order, 'client')} = %(client)s AND {name(Order, 'status')} IN (%(s0)s, %(s1)s)"
-    )
+    statuses = ", ".join(f"%(s{i})s" for i in range(len(Order.EXPOSURE_STATUSES)))
+    open_orders = f"{name(Order, 'client')} = %(client)s AND {name(Order, 'status')} "
+    open_orders += f"IN ({statuses})"
     if prepayment_excluded:
         open_orders += f" AND {name(Order, 'payment_form')} <> %(excluded)s"
     return (
@@ -89,13 +89,11 @@ def _sums_sql(prepayment_excluded: bool) -> str:
 def _sums(client_id: int, on: date, excluded: str | None) -> tuple[Decimal, Decimal, Decimal]:
     from orders.models import Order
 
-    statuses = Order.EXPOSURE_STATUSES
     params = {
         "client": client_id,
         "on": connection.ops.adapt_datefield_value(on),
-        "s0": str(statuses[0]),
-        "s1": str(statuses[1]),
         "excluded": excluded and str(excluded),
+        **{f"s{i}": str(status) for i, status in enumerate(Order.EXPOSURE_STATUSES)},
     }
     with connection.cursor() as cursor:
         cursor.execute(_sums_sql(excluded is not None), params)
