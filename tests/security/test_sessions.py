@@ -6,7 +6,9 @@ import time
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orderdesk.roles import Role
@@ -99,20 +101,79 @@ def test_sign_out_everywhere_ends_every_session_of_the_person(finance):
     )
 
 
-def test_sign_out_everywhere_also_forgets_the_cached_sessions(settings):
-    """With the shared cache sessions are read from it (cached_db): ending them must
-    delete the cached copies too, or the other devices stay signed in."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    person = make_staff(role=Role.FINANCE, username="finance3")
+SHARED = "orderdesk.security.session_store"  # the engine with the shared cache (REDIS_URL)
+
+
+def _two_devices(settings, username):
+    settings.SESSION_ENGINE = SHARED
+    person = make_staff(role=Role.FINANCE, username=username)
     laptop, phone = HttpClient(), HttpClient()
     laptop.force_login(person)
     phone.force_login(person)
     assert phone.get(reverse(PAGE)).status_code == 200  # the session now in the cache
+    return person, laptop, phone
+
+
+def test_sign_out_everywhere_also_forgets_the_cached_sessions(settings):
+    """With the shared cache sessions are read from it: ending them must end the cached
+    copies too, or the other devices stay signed in."""
+    person, laptop, phone = _two_devices(settings, "finance3")
 
     assert laptop.post(reverse("logout_everywhere")).status_code == 302
 
     assert phone.get(reverse(PAGE)).status_code == 302
     assert not Session.objects.exists()
+
+
+def _phone_store(phone):
+    from django.conf import settings
+
+    from orderdesk.security.session_store import SessionStore
+
+    store = SessionStore(phone.cookies[settings.SESSION_COOKIE_NAME].value)
+    store.load()
+    return store
+
+
+def test_a_copy_a_request_in_flight_writes_back_after_sign_out_everywhere_is_not_read(settings):
+    """cached_db writes the database, then the cache: sign-out everywhere between the two
+    (the phone's request saving its session meanwhile) must not leave the phone in."""
+    from django.contrib.sessions.backends.db import SessionStore as DBStore
+
+    from orderdesk.security.sessions import end_all_sessions
+
+    person, laptop, phone = _two_devices(settings, "finance4")
+    store = _phone_store(phone)
+    store["touched"] = True
+    DBStore.save(store)  # the phone's request: the database written ...
+    end_all_sessions(person)  # ... the laptop signs out everywhere ...
+    store._cache.set(store.cache_key, store._session, store.get_expiry_age())  # ... the copy
+
+    assert phone.get(reverse(PAGE)).status_code == 302
+    assert not Session.objects.filter(session_key=store.session_key).exists()
+
+
+def test_a_copy_a_request_in_flight_reads_back_after_sign_out_everywhere_is_not_read(settings):
+    # the phone's request missed the cache and read the row just before the sign-out
+    from orderdesk.security.sessions import end_all_sessions
+
+    person, laptop, phone = _two_devices(settings, "finance5")
+    store = _phone_store(phone)
+    data = dict(store._session)
+    end_all_sessions(person)
+    store._cache.set(store.cache_key, data, 3600)  # what its load() writes after the read
+
+    assert phone.get(reverse(PAGE)).status_code == 302
+
+
+def test_with_the_shared_cache_a_page_reads_the_session_without_the_database(settings):
+    person, laptop, phone = _two_devices(settings, "finance6")
+    with CaptureQueriesContext(connection) as ctx:
+        assert phone.get(reverse(PAGE)).status_code == 200
+    assert not any("django_session" in q["sql"] for q in ctx.captured_queries)
+    laptop.post(reverse("logout"))  # signing out on one device ends only that session
+    assert phone.get(reverse(PAGE)).status_code == 200
+    assert laptop.get(reverse(PAGE)).status_code == 302
 
 
 def test_sign_out_everywhere_is_post_only_and_in_the_header(client, finance):
