@@ -9,7 +9,6 @@ also lives at most ``SECONDS``: a bulk ``update()`` sends no signal.
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from orderdesk import localcache
@@ -30,8 +29,7 @@ def cached_inbox_count(user) -> int:
 
 
 def forget_counts(**kwargs) -> None:
-    localcache.bump(VERSION_KEY)
-    transaction.on_commit(lambda: localcache.bump(VERSION_KEY))
+    localcache.forget(VERSION_KEY)
 
 
 def connect() -> None:

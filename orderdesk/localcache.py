@@ -77,6 +77,16 @@ def bump(key: str) -> None:
         memo[key] = token
 
 
+def forget(key: str) -> None:
+    """What is cached under ``key``'s version is out of date: a new version now, and again
+    when the current transaction commits, so that no entry rebuilt meanwhile from the data
+    before the change (other requests do not see it yet) outlives it."""
+    from django.db import transaction
+
+    bump(key)
+    transaction.on_commit(lambda: bump(key))
+
+
 def _read(key: str) -> str:
     _known.add(key)
     return cache.get_or_set(key, _token, None)

@@ -5,7 +5,6 @@ cached options are keyed by, so every app server sharing the cache reads them ag
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from orderdesk import localcache
@@ -17,9 +16,7 @@ def forget_choices(**kwargs) -> None:
         {"last_login"}
     ):
         return  # a sign-in changes no name, group or activity
-    localcache.bump(CHOICES_VERSION_KEY)
-    # and again once committed: a page rendered meanwhile may have cached the old rows
-    transaction.on_commit(lambda: localcache.bump(CHOICES_VERSION_KEY))
+    localcache.forget(CHOICES_VERSION_KEY)
 
 
 def connect() -> None:

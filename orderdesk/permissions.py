@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from orderdesk import localcache
@@ -64,8 +63,7 @@ def forget_permissions(**kwargs) -> None:
         {"last_login"}
     ):
         return  # a sign-in changes no permission
-    localcache.bump(VERSION_KEY)
-    transaction.on_commit(lambda: localcache.bump(VERSION_KEY))
+    localcache.forget(VERSION_KEY)
 
 
 def connect() -> None:

@@ -86,8 +86,7 @@ def cached_own_profile(user) -> StaffProfile | None:
 def forget_profiles(**kwargs) -> None:
     from orderdesk import localcache
 
-    localcache.bump(PROFILE_VERSION_KEY)
-    transaction.on_commit(lambda: localcache.bump(PROFILE_VERSION_KEY))
+    localcache.forget(PROFILE_VERSION_KEY)
 
 
 def connect() -> None:

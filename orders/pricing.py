@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -358,8 +357,7 @@ def _rule_book() -> list[DiscountRule]:
 def forget_rules() -> None:
     """Drop the cached rule book: a new version now and again when the current transaction
     commits, so that no request keeps what the transaction is about to change."""
-    localcache.bump(RULES_VERSION_KEY)
-    transaction.on_commit(lambda: localcache.bump(RULES_VERSION_KEY))
+    localcache.forget(RULES_VERSION_KEY)
 
 
 def _candidate_rules(

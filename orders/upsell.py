@@ -20,7 +20,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -155,8 +154,7 @@ def forget_pools() -> None:
     (a new version key; the old entries expire on their own), now and again when the
     current transaction commits, so that no pool rebuilt meanwhile from the data before
     the change outlives it."""
-    localcache.bump(CATALOGUE_VERSION_KEY)
-    transaction.on_commit(lambda: localcache.bump(CATALOGUE_VERSION_KEY))
+    localcache.forget(CATALOGUE_VERSION_KEY)
 
 
 def _on_order(order: Order) -> set[int]:
