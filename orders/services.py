@@ -89,7 +89,7 @@ def order_refusal(client: Client | None) -> OrderError | None:
         return OrderBlocked(check)
     route: Route = route_call(client, Purpose.ORDER, debt=check)
     if route.rule in DEBT_RULES:  # cannot happen with the same check; kept as a guard
-        return OrderBlocked(check_debt(client))
+        return OrderBlocked(check)
     if route.rule != RouteRule.OPERATOR:
         return OrderNotForOperator(route)
     return None

@@ -92,13 +92,7 @@ def suggest(
         """Active, priced in the client's column, not on the order and not offered yet
         (``of_order=False``: without the order's own exclusions, for the cached pools)."""
         pk = f"{path}pk" if path else "pk"
-        q = Q(**{f"{path}is_active": True}) & Q(
-            Exists(
-                ProductPrice.objects.filter(
-                    product_id=OuterRef(pk), column__client_types__id=client.client_type_id
-                )
-            )
-        )
+        q = _offerable_to(client, path)
         if of_order:
             q &= ~Q(**{f"{pk}__in": OrderLine.objects.filter(order=order).values("product_id")})
             q &= ~Q(**{f"{pk}__in": UpsellOffer.objects.filter(order=order).values("product_id")})
@@ -147,6 +141,16 @@ def suggest(
         taken = {s.product.pk for s in chosen}
         chosen += _assortment(order, offerable, limit - len(chosen), on=on, taken=taken)
     return chosen
+
+
+def _offerable_to(client, path: str = "") -> Q:
+    """Products (at ``path``) that may be offered to ``client`` at all: active and priced
+    in a column of its type."""
+    pk = f"{path}pk" if path else "pk"
+    priced = ProductPrice.objects.filter(
+        product_id=OuterRef(pk), column__client_types__id=client.client_type_id
+    )
+    return Q(**{f"{path}is_active": True}) & Q(Exists(priced))
 
 
 def forget_pools() -> None:
@@ -247,16 +251,11 @@ def traditional_ranking(client, *, on: date) -> TraditionalRanking:
         return held[1]  # the card and the upsell of one page ask for it twice
     ranking = cache.get(key)
     if ranking is None:
-        priced = ProductPrice.objects.filter(
-            product_id=OuterRef("pk"), column__client_types__id=client.client_type_id
-        )
         rows = list(
             traditional_products(client, on=on)
             .select_related("category")
             .annotate(
-                offerable=ExpressionWrapper(
-                    Q(is_active=True) & Q(Exists(priced)), output_field=BooleanField()
-                )
+                offerable=ExpressionWrapper(_offerable_to(client), output_field=BooleanField())
             )[: RANKING_KEPT + 1]
         )
         ranking = TraditionalRanking(products=rows[:RANKING_KEPT], cut=len(rows) > RANKING_KEPT)

@@ -200,11 +200,16 @@ def _render(request, call, order, stage: str, *, push: bool = False, **extra):
         context = _context(request, call, order, stage, **extra)
         response = render(request, f"{template}#order-main" if request.htmx else template, context)
         if section:  # e.g. the done page, reached by a redirect: the whole console
-            response["HX-Retarget"] = "#order-main"
-            response["HX-Reswap"] = "outerHTML"
+            _whole_console(response)
     if request.htmx and push:
         response["HX-Push-Url"] = reverse(f"orders:{stage}", args=[call.pk])
     return response
+
+
+def _whole_console(response):
+    """A stage move (``#order-stage``) answered by a screen without the section: htmx
+    swaps the whole console instead."""
+    response["HX-Retarget"], response["HX-Reswap"] = "#order-main", "outerHTML"
 
 
 def _error_messages(error: OrderError) -> list[str]:
@@ -235,7 +240,7 @@ def entry(request, call_id: int):
         template = "orders/start.html"
         response = render(request, f"{template}#order-main" if request.htmx else template, context)
         if request.htmx and request.htmx.target == SECTION_TARGET:
-            response["HX-Retarget"], response["HX-Reswap"] = "#order-main", "outerHTML"
+            _whole_console(response)
         return response
     if order.status != Order.Status.DRAFT:
         return _go(request, reverse("orders:done", args=[call.pk]))
